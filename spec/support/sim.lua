@@ -1,0 +1,102 @@
+-- Starts and stops a cwa-sim process on a free loopback port for a spec.
+--   local sim = require("support.sim").start{"--computers", "500"}
+--   sim.url, sim.port, sim:stats(), sim:reset(), sim:stop()
+local M = {}
+
+local build = os.getenv("CWA_BUILD") or "build"
+M.binary = "./" .. build .. "/cwa-sim"
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+M.shell_quote = shell_quote
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function sleep(seconds)
+  os.execute("sleep " .. string.format("%.3f", seconds))
+end
+M.sleep = sleep
+
+local Sim = {}
+Sim.__index = Sim
+
+-- Runs curl against the simulator; returns status, body.
+function Sim:curl(method, path, body, headers)
+  local args = {"curl", "-s", "-k", "-o", "-", "-w", "'\\n%{http_code}'", "-X", method}
+  for _, h in ipairs(headers or {}) do
+    args[#args + 1] = "-H " .. shell_quote(h)
+  end
+  if body then
+    args[#args + 1] = "-H 'Content-Type: application/json' --data-binary " .. shell_quote(body)
+  end
+  args[#args + 1] = shell_quote(self.url .. path)
+  local p = assert(io.popen(table.concat(args, " ")))
+  local out = p:read("a")
+  p:close()
+  local text, code = out:match("^(.*)\n(%d+)$")
+  return tonumber(code), text
+end
+
+function Sim:stats()
+  local code, body = self:curl("GET", "/__stats")
+  assert(code == 200, "/__stats answered " .. tostring(code))
+  return require("cjson").decode(body)
+end
+
+function Sim:reset()
+  local code = self:curl("POST", "/__reset")
+  assert(code == 200 or code == 204, "/__reset answered " .. tostring(code))
+end
+
+function Sim:stop()
+  if self.pid then
+    os.execute("kill " .. self.pid .. " 2>/dev/null")
+    -- wait for the process to go so ports and files are released
+    for _ = 1, 100 do
+      if not os.execute("kill -0 " .. self.pid .. " 2>/dev/null") then break end
+      sleep(0.02)
+    end
+    self.pid = nil
+  end
+  if self.log then os.remove(self.log) end
+end
+
+-- args: list of extra command-line arguments for cwa-sim.
+function M.start(args)
+  args = args or {}
+  local log = os.tmpname()
+  local cmd = {shell_quote(M.binary), "--port", "0"}
+  for _, a in ipairs(args) do cmd[#cmd + 1] = shell_quote(a) end
+  local p = assert(io.popen("sh -c " .. shell_quote("exec " .. table.concat(cmd, " ")
+    .. " >" .. log .. " 2>&1 </dev/null") .. " & echo $!"))
+  local pid = p:read("l")
+  p:close()
+  local sim = setmetatable({pid = pid, log = log}, Sim)
+  for _ = 1, 500 do
+    local out = read_file(log) or ""
+    local url = out:match("URL (%S+)")
+    if url and out:find("\n") then
+      sim.url = url
+      sim.port = tonumber(url:match(":(%d+)$"))
+      sim.ca_file = out:match("CA (%S+)")
+      sim.base = url .. "/cwa/api/v1"
+      return sim
+    end
+    if not os.execute("kill -0 " .. pid .. " 2>/dev/null") then
+      os.remove(log)
+      error("cwa-sim exited: " .. out)
+    end
+    sleep(0.01)
+  end
+  sim:stop()
+  error("cwa-sim did not print its URL")
+end
+
+return M
