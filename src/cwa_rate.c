@@ -1,0 +1,104 @@
+#include "cwa_rate.h"
+
+/* Refills that land a hair below a whole token because of rounding (0.1 per
+ * tick at 600/min) must still count as a token. */
+#define TOKEN_EPS 1e-9
+/* A wait reported as 0 would make callers spin. */
+#define MIN_WAIT 1e-6
+#define MAX_WINDOW 3600.0
+
+void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now)
+{
+    r->enabled = per_minute > 0.0;
+    if (!r->enabled)
+        per_minute = 0.0;
+    if (!(burst > 0.0))
+        burst = per_minute;
+    if (burst < 1.0)
+        burst = 1.0;
+    r->rate_per_sec = per_minute / 60.0;
+    r->burst = burst;
+    r->tokens = burst;
+    r->last = now;
+    r->paused_until = 0.0;
+    r->conf_rate = r->rate_per_sec;
+    r->conf_burst = burst;
+    r->window = 0.0;
+}
+
+static void refill(cwa_rate *r, double now)
+{
+    if (!(now > r->last))
+        return;
+    r->tokens += (now - r->last) * r->rate_per_sec;
+    if (r->tokens > r->burst)
+        r->tokens = r->burst;
+    r->last = now;
+}
+
+static double wait_for(cwa_rate *r, double now)
+{
+    double wait = 0.0;
+    if (now < r->paused_until)
+        wait = r->paused_until - now;
+    if (r->enabled) {
+        refill(r, now);
+        if (r->tokens < 1.0 - TOKEN_EPS) {
+            double need = (1.0 - r->tokens) / r->rate_per_sec;
+            if (need > wait)
+                wait = need;
+        }
+    }
+    if (wait > 0.0 && wait < MIN_WAIT)
+        wait = MIN_WAIT;
+    return wait;
+}
+
+double cwa_rate_peek(cwa_rate *r, double now)
+{
+    return wait_for(r, now);
+}
+
+double cwa_rate_take(cwa_rate *r, double now)
+{
+    double wait = wait_for(r, now);
+    if (wait > 0.0)
+        return wait;
+    if (r->enabled) {
+        r->tokens -= 1.0;
+        if (r->tokens < 0.0)
+            r->tokens = 0.0;
+    }
+    return 0.0;
+}
+
+void cwa_rate_pause_until(cwa_rate *r, double until)
+{
+    if (until > r->paused_until)
+        r->paused_until = until;
+}
+
+void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now)
+{
+    int has_reset = reset_seconds > 0.0 && reset_seconds < 1e9;
+    if (remaining == 0 && has_reset)
+        cwa_rate_pause_until(r, now + reset_seconds);
+    if (!r->enabled)
+        return;
+    refill(r, now);
+    if (limit >= 1) {
+        double lim = (double)limit;
+        r->burst = lim < r->conf_burst ? lim : r->conf_burst;
+        if (has_reset) {
+            double w = reset_seconds < MAX_WINDOW ? reset_seconds : MAX_WINDOW;
+            if (w > r->window)
+                r->window = w;
+            double server_rate = lim / r->window;
+            r->rate_per_sec = server_rate < r->conf_rate ? server_rate : r->conf_rate;
+        }
+        if (r->tokens > r->burst)
+            r->tokens = r->burst;
+    }
+    if (remaining >= 0 && (double)remaining < r->tokens)
+        r->tokens = (double)remaining;
+}

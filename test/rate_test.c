@@ -1,0 +1,228 @@
+#include "cwa_rate.h"
+#include "unit.h"
+
+#include <math.h>
+
+UNIT_TEST(rate_60_per_minute_burst_then_one_per_second)
+{
+    cwa_rate r;
+    double t = 1000.0;
+    cwa_rate_init(&r, 60, 60, t);
+    for (int k = 0; k < 60; k++)
+        CHECK(cwa_rate_take(&r, t) == 0.0);
+    double w = cwa_rate_take(&r, t);
+    CHECK(fabs(w - 1.0) < 1e-9);
+    CHECK(cwa_rate_take(&r, t + 0.5) > 0.49);
+    for (int k = 1; k <= 100; k++) {
+        t += 1.0;
+        CHECK(cwa_rate_take(&r, t) == 0.0);
+        CHECK(cwa_rate_take(&r, t) > 0.0);
+    }
+}
+
+UNIT_TEST(rate_default_burst_is_one_minute)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 30, 0, 0);
+    CHECK(r.burst == 30 && r.tokens == 30);
+    cwa_rate_init(&r, 0.5, -1, 0);
+    CHECK(r.burst == 1.0);
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    CHECK(fabs(cwa_rate_take(&r, 0) - 120.0) < 1e-6);
+}
+
+UNIT_TEST(rate_600_per_minute_150_requests_never_wait)
+{
+    cwa_rate r;
+    double t = 5.0;
+    cwa_rate_init(&r, 600, 600, t);
+    for (int k = 0; k < 150; k++) {
+        CHECK(cwa_rate_take(&r, t) == 0.0);
+        t += 0.01;
+    }
+}
+
+UNIT_TEST(rate_sustained_rate_matches_limit)
+{
+    /* Small burst, 600/min: sleeping what take() says gives 10 per second. */
+    cwa_rate r;
+    double t = 0.0;
+    int done = 0;
+    cwa_rate_init(&r, 600, 1, t);
+    while (done < 1000) {
+        double w = cwa_rate_take(&r, t);
+        if (w == 0.0)
+            done++;
+        else
+            t += w;
+    }
+    CHECK(t > 99.8 && t < 100.1);
+}
+
+UNIT_TEST(rate_wait_always_positive_when_denied)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 600, 1, 0);
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    double t = 0;
+    for (int k = 0; k < 1000; k++) {
+        double w = cwa_rate_take(&r, t);
+        CHECK(w >= 0.0);
+        if (w > 0.0)
+            t += w / 3;
+    }
+    CHECK(cwa_rate_peek(&r, t) >= 0.0);
+}
+
+UNIT_TEST(rate_peek_does_not_take)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 60, 2, 0);
+    CHECK(cwa_rate_peek(&r, 0) == 0.0);
+    CHECK(cwa_rate_peek(&r, 0) == 0.0);
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    CHECK(cwa_rate_peek(&r, 0) > 0.0);
+}
+
+UNIT_TEST(rate_clock_backwards_gives_nothing)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 60, 1, 100);
+    CHECK(cwa_rate_take(&r, 100) == 0.0);
+    CHECK(cwa_rate_take(&r, 50) > 0.0);
+    CHECK(cwa_rate_take(&r, 100.5) > 0.0);
+    CHECK(cwa_rate_take(&r, 101) == 0.0);
+}
+
+UNIT_TEST(rate_pause)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 60, 60, 0);
+    cwa_rate_pause_until(&r, 10);
+    CHECK(fabs(cwa_rate_take(&r, 0) - 10.0) < 1e-9);
+    CHECK(fabs(cwa_rate_take(&r, 9.5) - 0.5) < 1e-9);
+    cwa_rate_pause_until(&r, 5); /* earlier: ignored */
+    CHECK(cwa_rate_take(&r, 9.5) > 0.4);
+    cwa_rate_pause_until(&r, 12);
+    CHECK(cwa_rate_take(&r, 10.5) > 1.4);
+    CHECK(cwa_rate_take(&r, 12) == 0.0);
+    CHECK(r.tokens >= 58.9); /* the bucket refilled meanwhile */
+}
+
+UNIT_TEST(rate_pause_and_empty_bucket_take_the_later)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 6, 1, 0); /* one token per 10 s */
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    cwa_rate_pause_until(&r, 3);
+    CHECK(fabs(cwa_rate_take(&r, 0) - 10.0) < 1e-9);
+    cwa_rate_pause_until(&r, 20);
+    CHECK(fabs(cwa_rate_take(&r, 0) - 20.0) < 1e-9);
+}
+
+UNIT_TEST(rate_disabled)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 0, 0, 0);
+    CHECK(!r.enabled);
+    for (int k = 0; k < 100000; k++)
+        CHECK(cwa_rate_take(&r, 0) == 0.0);
+    cwa_rate_observe(&r, 10, 3, 30, 0);
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    cwa_rate_init(&r, -5, 10, 0);
+    CHECK(!r.enabled && cwa_rate_take(&r, 1) == 0.0);
+    cwa_rate_init(&r, NAN, 10, 0);
+    CHECK(!r.enabled && cwa_rate_take(&r, 1) == 0.0);
+}
+
+UNIT_TEST(rate_disabled_still_honours_pauses)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 0, 0, 0);
+    cwa_rate_pause_until(&r, 4);
+    CHECK(fabs(cwa_rate_take(&r, 1) - 3.0) < 1e-9);
+    cwa_rate_observe(&r, 60, 0, 30, 10);
+    CHECK(fabs(cwa_rate_take(&r, 10) - 30.0) < 1e-9);
+    CHECK(cwa_rate_take(&r, 40) == 0.0);
+}
+
+UNIT_TEST(rate_observe_remaining_tightens)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 600, 600, 0);
+    cwa_rate_observe(&r, -1, 3, -1, 0);
+    CHECK(r.tokens == 3.0);
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    CHECK(cwa_rate_take(&r, 0) == 0.0);
+    CHECK(cwa_rate_take(&r, 0) > 0.0);
+    /* A higher remaining never adds tokens. */
+    cwa_rate_observe(&r, -1, 500, -1, 0);
+    CHECK(r.tokens < 1.0);
+}
+
+UNIT_TEST(rate_observe_exhausted_pauses)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 600, 600, 0);
+    cwa_rate_observe(&r, -1, 0, 7.5, 100);
+    CHECK(fabs(cwa_rate_take(&r, 100) - 7.5) < 1e-9);
+    CHECK(cwa_rate_take(&r, 107.5) == 0.0);
+    /* remaining 0 without a reset: no pause, just no tokens. */
+    cwa_rate_init(&r, 600, 600, 0);
+    cwa_rate_observe(&r, -1, 0, -1, 0);
+    double w = cwa_rate_take(&r, 0);
+    CHECK(w > 0.0 && w < 0.2);
+}
+
+UNIT_TEST(rate_observe_limit_lowers_burst_and_rate)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 600, 600, 0);
+    cwa_rate_observe(&r, 60, 59, 60, 0);
+    CHECK(r.burst == 60.0);
+    CHECK(fabs(r.rate_per_sec - 1.0) < 1e-9);
+    CHECK(r.tokens == 59.0);
+    /* A later answer with a shorter reset keeps the longer window. */
+    cwa_rate_observe(&r, 60, 58, 20, 1);
+    CHECK(fabs(r.rate_per_sec - 1.0) < 1e-9);
+    /* Without a reset only the burst follows the limit. */
+    cwa_rate_init(&r, 600, 600, 0);
+    cwa_rate_observe(&r, 100, -1, -1, 0);
+    CHECK(r.burst == 100.0 && r.tokens == 100.0);
+    CHECK(fabs(r.rate_per_sec - 10.0) < 1e-9);
+}
+
+UNIT_TEST(rate_observe_never_loosens)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 60, 60, 0);
+    cwa_rate_observe(&r, 1000, 999, 1, 0);
+    CHECK(r.burst == 60.0);
+    CHECK(fabs(r.rate_per_sec - 1.0) < 1e-9);
+    CHECK(r.tokens <= 60.0);
+    /* Tightened, then the server allows more again: back to the ceiling only. */
+    cwa_rate_observe(&r, 30, -1, 60, 0);
+    CHECK(r.burst == 30.0 && fabs(r.rate_per_sec - 0.5) < 1e-9);
+    cwa_rate_observe(&r, 100000, -1, 60, 0);
+    CHECK(r.burst == 60.0 && fabs(r.rate_per_sec - 1.0) < 1e-9);
+}
+
+UNIT_TEST(rate_observe_hostile_values)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 60, 60, 0);
+    cwa_rate_observe(&r, 0, -5, NAN, 0);
+    CHECK(r.burst == 60.0 && r.tokens == 60.0 && r.paused_until == 0.0);
+    cwa_rate_observe(&r, -1, 0, INFINITY, 0);
+    CHECK(r.paused_until == 0.0 && r.tokens == 0.0);
+    cwa_rate_observe(&r, 2147483647L, 2147483647L, 1e12, 0);
+    CHECK(r.burst == 60.0 && fabs(r.rate_per_sec - 1.0) < 1e-9);
+    cwa_rate_observe(&r, 1, -1, 1e8, 0); /* window capped at an hour */
+    CHECK(r.burst == 1.0 && fabs(r.rate_per_sec - 1.0 / 3600.0) < 1e-12);
+    /* remaining 0 above emptied the bucket: one token takes the hour. */
+    CHECK(fabs(cwa_rate_take(&r, 0) - 3600.0) < 1e-6);
+    CHECK(cwa_rate_take(&r, 3600) == 0.0);
+    CHECK(cwa_rate_take(&r, 3600) > 3599.0);
+}
