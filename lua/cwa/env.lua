@@ -1,0 +1,165 @@
+--- Options for cwa.new from the CONNECTWISE_AUTOMATE_* environment variables.
+--
+--   CONNECTWISE_AUTOMATE_SERVER       server (required)
+--   CONNECTWISE_AUTOMATE_USERNAME     integrator user name  } one pair is
+--   CONNECTWISE_AUTOMATE_PASSWORD     integrator password   } required;
+--   CONNECTWISE_AUTOMATE_USER         user name             } USERNAME wins
+--   CONNECTWISE_AUTOMATE_PASS         user password         } when both set
+--   CONNECTWISE_AUTOMATE_2FA          6-8 digit code -> two_factor,
+--                                     base32 secret (>= 16) -> totp_secret
+--   CONNECTWISE_AUTOMATE_CLIENT_ID    client_id (the ClientId header)
+--   CONNECTWISE_AUTOMATE_AUTH         auto | apitoken | apicredentials
+--   CONNECTWISE_AUTOMATE_CA_FILE      ca_file
+--   CONNECTWISE_AUTOMATE_VERIFY_TLS   verify_tls (0/false/no/off, 1/true/yes/on)
+--   CONNECTWISE_AUTOMATE_ALLOW_HTTP   allow_http (same booleans)
+--   CONNECTWISE_AUTOMATE_RATE_LIMIT   rate_limit (requests a minute, >= 0)
+--   CONNECTWISE_AUTOMATE_CONCURRENCY  concurrency (integer >= 1)
+--
+-- The 2FA variable applies to either pair. Empty variables count as unset.
+-- Messages name variables, never the value of a secret.
+
+local errors = require "cwa.errors"
+
+local env = {}
+
+local P = "CONNECTWISE_AUTOMATE_"
+local WHO = "cwa.from_env: "
+
+env.names = {
+  server = P .. "SERVER", username = P .. "USERNAME", password = P .. "PASSWORD",
+  user = P .. "USER", pass = P .. "PASS", two_factor = P .. "2FA",
+  client_id = P .. "CLIENT_ID", auth = P .. "AUTH", ca_file = P .. "CA_FILE",
+  verify_tls = P .. "VERIFY_TLS", allow_http = P .. "ALLOW_HTTP",
+  rate_limit = P .. "RATE_LIMIT", concurrency = P .. "CONCURRENCY",
+}
+
+local function bad(message)
+  errors.raise("InvalidArgument", WHO .. message, 3)
+end
+
+local function trim(s)
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+local BOOL = {
+  ["1"] = true, ["true"] = true, yes = true, on = true,
+  ["0"] = false, ["false"] = false, no = false, off = false,
+}
+
+local function boolean(name, s)
+  local b = BOOL[s:lower()]
+  if b == nil then
+    bad(name .. " must be one of 0, false, no, off, 1, true, yes, on (got "
+      .. string.format("%q", s) .. ")")
+  end
+  return b
+end
+
+local AUTH = {auto = true, apitoken = true, apicredentials = true}
+
+--- Reads the variables through getenv (a function, default os.getenv, or a
+-- table of name = value) and returns an options table for cwa.new.
+function env.options(getenv)
+  getenv = getenv or os.getenv
+  local lookup
+  if type(getenv) == "table" then
+    lookup = function(name) return getenv[name] end
+  elseif type(getenv) == "function" then
+    lookup = getenv
+  else
+    errors.raise("InvalidArgument",
+      "cwa.env.options: getenv must be a function or a table, got " .. type(getenv), 2)
+  end
+  local function get(name)
+    local v = lookup(name)
+    if v == nil then return nil end
+    if type(v) ~= "string" then v = tostring(v) end
+    v = trim(v)
+    if v == "" then return nil end
+    return v
+  end
+
+  local n = env.names
+  local opts = {}
+  opts.server = get(n.server)
+  if not opts.server then
+    bad(n.server .. " is not set (the Automate server, e.g. automate.example.com)")
+  end
+
+  local username = get(n.username)
+  if username then
+    opts.username = username
+    opts.password = get(n.password)
+    if not opts.password then bad(n.username .. " is set but " .. n.password .. " is not") end
+  else
+    local user = get(n.user)
+    if user then
+      opts.username = user
+      opts.password = get(n.pass)
+      if not opts.password then bad(n.user .. " is set but " .. n.pass .. " is not") end
+    else
+      bad("no credentials: set " .. n.username .. " and " .. n.password
+        .. " (integrator) or " .. n.user .. " and " .. n.pass .. " (user, with "
+        .. n.two_factor .. " when needed)")
+    end
+  end
+
+  local tfa = get(n.two_factor)
+  if tfa then
+    local compact = tfa:gsub("[%s%-]", "")
+    if compact:match("^%d%d%d%d%d%d%d?%d?$") then
+      opts.two_factor = compact
+    else
+      local secret = compact:upper():gsub("=+$", "")
+      if #secret >= 16 and secret:match("^[A-Z2-7]+$") then
+        opts.totp_secret = secret
+      else
+        bad(n.two_factor .. " must be a 6-8 digit code or a base32 TOTP secret "
+          .. "(letters A-Z and digits 2-7, at least 16)")
+      end
+    end
+  end
+
+  opts.client_id = get(n.client_id)
+
+  local auth = get(n.auth)
+  if auth then
+    if not AUTH[auth:lower()] then
+      bad(n.auth .. " must be auto, apitoken or apicredentials (got "
+        .. string.format("%q", auth) .. ")")
+    end
+    opts.auth = auth:lower()
+  end
+
+  opts.ca_file = get(n.ca_file)
+
+  local verify = get(n.verify_tls)
+  if verify then opts.verify_tls = boolean(n.verify_tls, verify) end
+  local allow = get(n.allow_http)
+  if allow then opts.allow_http = boolean(n.allow_http, allow) end
+
+  local rate = get(n.rate_limit)
+  if rate then
+    local x = tonumber(rate)
+    if not x or x ~= x or x < 0 or x == math.huge then
+      bad(n.rate_limit .. " must be a number >= 0 (requests a minute), got "
+        .. string.format("%q", rate))
+    end
+    opts.rate_limit = math.tointeger(x) or x
+  end
+
+  local conc = get(n.concurrency)
+  if conc then
+    local num = tonumber(conc)
+    local x = num and math.tointeger(num)
+    if not x or x < 1 or x > 1000 then
+      bad(n.concurrency .. " must be an integer from 1 to 1000, got "
+        .. string.format("%q", conc))
+    end
+    opts.concurrency = x
+  end
+
+  return opts
+end
+
+return env
