@@ -379,26 +379,31 @@ end
 
 -- Records -------------------------------------------------------------------
 
+-- A value printed as an indented block under its key rather than inline:
+-- non-empty objects and arrays that hold tables.
+local function is_block(x)
+  if type(x) ~= "table" or next(x) == nil then return false end
+  if not is_array(x) then return true end
+  for i = 1, #x do if type(x[i]) == "table" then return true end end
+  return false
+end
+
 local function record_lines(v, indent, depth, opts, lines, seen)
   local keys = sorted_keys(v)
+  local arr = is_array(v)
+  local function label_of(k)
+    return arr and ("[" .. tostring(k) .. "]") or tostring(k)
+  end
+  -- Align the values of the inline entries of this level.
   local kw = 0
   for _, k in ipairs(keys) do
-    local ks = is_array(v) and ("[" .. tostring(k) .. "]") or tostring(k)
-    if width_of(ks) > kw then kw = width_of(ks) end
+    if not is_block(v[k]) and width_of(label_of(k)) > kw then kw = width_of(label_of(k)) end
   end
-  local arr = is_array(v)
   for _, k in ipairs(keys) do
     local x = v[k]
-    local ks = arr and ("[" .. tostring(k) .. "]") or tostring(k)
+    local ks = label_of(k)
     local label = indent .. ks .. ":"
-    local nested = type(x) == "table" and next(x) ~= nil
-    if nested and is_array(x) then
-      -- Arrays of scalars stay on one line.
-      local scalars = true
-      for i = 1, #x do if type(x[i]) == "table" then scalars = false break end end
-      if scalars then nested = false end
-    end
-    if nested then
+    if is_block(x) then
       if seen[x] or depth >= (opts.depth or 8) then
         lines[#lines + 1] = label .. " " .. (seen[x] and "<cycle>" or "{...}")
       else
