@@ -209,6 +209,17 @@ describe("cwa.format.table", function()
     assert.are.equal("(no records)\n", format.table({}))
   end)
 
+  it("shows records without keys as one value column", function()
+    local ls = lines_of(format.table{"a", 3, {1, 2}})
+    assert.are.same({"value", "-----", "a", "3", "1, 2"}, ls)
+  end)
+
+  it("stays within very narrow widths", function()
+    local out = format.table({{Id = 1, Name = string.rep("n", 30), X = "y"}}, {width = 12})
+    for _, l in ipairs(lines_of(out)) do assert.is_true(width(l) <= 12, l) end
+    assert.is_truthy(out:find("hidden", 1, true) or out:find("…", 1, true))
+  end)
+
   it("keeps rows on one line when cells hold newlines", function()
     local out = format.table({{Id = 1, Text = "a\nb\tc"}})
     assert.are.equal(3, #lines_of(out))

@@ -297,6 +297,9 @@ function format.table(records, opts)
     return "(no records)\n"
   end
   local cols = format.columns(records, opts)
+  -- Records without keys (scalars, empty tables) show as one "value" column.
+  local scalar = #cols == 0
+  if scalar then cols = {"value"} end
   local nrows = math.min(#records, max_rows)
   local cells, natural, numeric, seen_number = {}, {}, {}, {}
   for c, name in ipairs(cols) do
@@ -306,7 +309,8 @@ function format.table(records, opts)
   for r = 1, nrows do
     local row = {}
     for c, name in ipairs(cols) do
-      local v = format.get(records[r], name)
+      local v
+      if scalar then v = records[r] else v = format.get(records[r], name) end
       local s = cell_text(v)
       row[c] = s
       if width_of(s) > natural[c] then natural[c] = width_of(s) end
