@@ -5,6 +5,6 @@ unused_args = false
 redefined = false
 max_line_length = false
 not_globals = {"string.len", "table.getn"}
-include_files = {"**/*.lua", "*.rockspec", ".busted", ".luacheckrc"}
+include_files = {"**/*.lua", "bin/cwa", "*.rockspec", ".busted", ".luacheckrc"}
 exclude_files = {"build/", "build-san/", "bench/node_modules/", ".lua", ".luarocks", ".install"}
 files["spec/**/*.lua"] = {std = "+busted"}
