@@ -10,6 +10,10 @@
 -- Values are always quoted by `quote`: user data can never change the shape
 -- of the condition (`O'Brien' or 1=1 --` stays one string literal).
 --
+-- Builder values combine with `&` (and), `|` (or) and `~` (negation). Lua's
+-- own precedence (`~` unary > `&` > `|`) matches the condition language's
+-- (`not` > `and` > `or`), so `a & b | c` means what it reads as.
+--
 -- API (a contract): quote, date, where, field, raw, all, any, is_condition,
 -- to_text, check.
 
