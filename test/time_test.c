@@ -211,3 +211,30 @@ UNIT_TEST(time_format_parse_round_trip)
         CHECK(e == whole);
     }
 }
+
+UNIT_TEST(time_parsers_survive_random_bytes)
+{
+    /* Mutations of valid dates plus raw noise, for ASan/UBSan to watch. */
+    static const char *seeds[] = {"2024-02-14T10:20:30.1234567+02:00", "Sun, 06 Nov 1994 08:49:37 GMT",
+                                  "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"};
+    unsigned long long s = 0x9e3779b97f4a7c15ULL;
+    char buf[64];
+    for (int it = 0; it < 40000; it++) {
+        const char *seed = seeds[it % 4];
+        size_t n = strlen(seed);
+        memcpy(buf, seed, n);
+        for (int m = 0; m < 1 + it % 3; m++) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            buf[s % n] = it & 4 ? (char)((s >> 8) & 0xff) : "0123456789:-+TZ .,aGMT"[(s >> 8) % 22];
+        }
+        size_t len = n - (size_t)(s >> 20) % 3;
+        double e = 0;
+        int z = 0;
+        if (cwa_time_parse_iso(buf, len, &e, &z) == 0)
+            CHECK(isfinite(e) && (z == 0 || z == 1));
+        if (cwa_time_parse_http(buf, len, &e) == 0)
+            CHECK(isfinite(e));
+    }
+}

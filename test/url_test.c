@@ -411,3 +411,43 @@ UNIT_TEST(url_full_request_url)
     CHECK_STR(b.data, "http://127.0.0.1:9000/cwa/api/v1/Computers/7?page=2");
     cwa_buf_free(&b);
 }
+
+UNIT_TEST(url_survives_random_bytes)
+{
+    /* Mutated servers and paths: whatever is accepted must stay within the
+     * promises (no userinfo, loopback-only http, no traversal). */
+    static const char *servers[] = {"http://127.0.0.1:8080/cwa/api/v1", "https://[::1]:443/",
+                                    "automate.example.com:8443"};
+    static const char *paths[] = {"/Computers/42/Scripts", "Clients/%41/x"};
+    unsigned long long s = 0x243f6a8885a308d3ULL;
+    char buf[64];
+    for (int it = 0; it < 30000; it++) {
+        const char *seed = it & 1 ? servers[it % 3] : paths[it % 2];
+        size_t n = strlen(seed);
+        memcpy(buf, seed, n + 1);
+        for (int m = 0; m < 1 + it % 3; m++) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            buf[s % n] = it & 2 ? (char)((s >> 8) & 0xff) : "./:@%?#[]2e\\ aZ0"[(s >> 8) % 17];
+        }
+        if (it & 1) {
+            cwa_server sv;
+            char err[256];
+            if (cwa_url_parse_server(buf, 0, &sv, err, sizeof err) == 0) {
+                CHECK(!strchr(sv.base + 8, '@'));
+                CHECK(strcmp(sv.scheme, "https") == 0 || sv.is_loopback);
+                CHECK(strlen(sv.base) < sizeof sv.base);
+            }
+        } else {
+            cwa_buf b = {0};
+            if (cwa_url_check_path(buf, n, NULL, 0) == 0) {
+                CHECK(cwa_url_append_path(&b, buf, n) == 0);
+                CHECK(!strstr(b.data, "/../") && !strstr(b.data, "/./") && !strchr(b.data, '?'));
+            } else {
+                CHECK(cwa_url_append_path(&b, buf, n) == -1);
+            }
+            cwa_buf_free(&b);
+        }
+    }
+}
