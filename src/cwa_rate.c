@@ -9,7 +9,7 @@
 
 void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now)
 {
-    r->enabled = per_minute > 0.0;
+    r->enabled = per_minute > 0.0 && per_minute <= 1e12;
     if (!r->enabled)
         per_minute = 0.0;
     if (!(burst > 0.0))

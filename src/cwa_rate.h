@@ -5,10 +5,10 @@
  * caller's clock in seconds (use cwa_time_mono), so tests can pass a fake
  * one. No global state, no allocation.
  *
- * cwa_rate_init: per_minute <= 0 (or NaN) disables the bucket (takes always
- * succeed, observe() does not tighten it); burst <= 0 means one minute's
- * worth (per_minute), and a burst below 1 is raised to 1 so that a request
- * can ever pass. The bucket starts full. The configured rate and burst are
+ * cwa_rate_init: per_minute <= 0 (or NaN, or above 1e12) disables the bucket
+ * (takes always succeed, observe() does not tighten it); burst <= 0 means
+ * one minute's worth (per_minute), and a burst below 1 is raised to 1 so
+ * that a request can ever pass. The bucket starts full. The configured rate and burst are
  * remembered as ceilings: nothing the server says loosens beyond them.
  *
  * cwa_rate_take: when not paused and a whole token is there, takes it and

@@ -134,6 +134,8 @@ UNIT_TEST(rate_disabled)
     CHECK(!r.enabled && cwa_rate_take(&r, 1) == 0.0);
     cwa_rate_init(&r, NAN, 10, 0);
     CHECK(!r.enabled && cwa_rate_take(&r, 1) == 0.0);
+    cwa_rate_init(&r, INFINITY, 0, 0);
+    CHECK(!r.enabled && cwa_rate_take(&r, 1) == 0.0);
 }
 
 UNIT_TEST(rate_disabled_still_honours_pauses)
