@@ -35,7 +35,7 @@ void unit_fail(const char *file, int line, const char *what);
     do {                                                                 \
         const char *g_ = (got), *w_ = (want);                            \
         if (!g_ || strcmp(g_, w_) != 0) {                                \
-            char m_[512];                                                \
+            char m_[2048];                                                \
             snprintf(m_, sizeof m_, "%s: got \"%s\", want \"%s\"", #got, \
                      g_ ? g_ : "(null)", w_);                            \
             unit_fail(__FILE__, __LINE__, m_);                           \

@@ -1,0 +1,214 @@
+/*
+ * cwa: the C core of the ConnectWise Automate client. No Lua here.
+ *
+ * A cwa_client owns one libcurl multi handle, a pool of easy handles, the
+ * authentication state, the rate limiter and the retry policy. Work is a
+ * cwa_req (one logical API call: it may take several HTTP attempts, a login
+ * or a token refresh before it completes). Nothing blocks except
+ * cwa_client_run, which drives every queued request until the one asked for
+ * completes, its deadline passes, or (with target NULL) any completes.
+ *
+ * Threads: a client and its requests belong to one thread at a time; distinct
+ * clients are independent. libcurl is initialised once per process
+ * (pthread_once), so any number of Lua states may load the module.
+ *
+ * Callbacks (cwa_hooks) are called from cwa_client_run between transfers,
+ * never from inside libcurl, so they may run Lua code (protected).
+ *
+ * Secrets: the password, 2FA codes and tokens never appear in cwa_error, log
+ * lines or anything else this core produces as text.
+ */
+#ifndef CWA_H
+#define CWA_H
+
+#include <stddef.h>
+
+#include "cwa_retry.h"
+
+#ifndef CWA_VERSION
+#define CWA_VERSION "0.0.0"
+#endif
+
+typedef enum cwa_code {
+    CWA_OK = 0,
+    CWA_E_UNAUTHORIZED,
+    CWA_E_TWO_FACTOR_REQUIRED,
+    CWA_E_FORBIDDEN,
+    CWA_E_NOT_FOUND,
+    CWA_E_BAD_REQUEST,
+    CWA_E_RATE_LIMITED,
+    CWA_E_SERVER_ERROR,
+    CWA_E_NETWORK,
+    CWA_E_TIMEOUT,
+    CWA_E_TLS,
+    CWA_E_INVALID_ARGUMENT,
+    CWA_E_INVALID_RESPONSE,
+    CWA_E_CANCELLED,
+    CWA_E_NOMEM
+} cwa_code;
+
+/* The code names of DESIGN.md ("Unauthorized", ...). */
+const char *cwa_code_name(cwa_code code);
+
+typedef struct cwa_error {
+    cwa_code code;
+    long status;       /* HTTP status, 0 when none */
+    int attempts;      /* HTTP attempts made for the call */
+    char method[8];
+    char url[1024];    /* the request URL; never carries a secret */
+    char message[768];
+    char *details;     /* JSON text of the server's details, or NULL (malloc) */
+} cwa_error;
+
+void cwa_error_clear(cwa_error *e);
+/* Sets code and message (printf style); keeps other fields. */
+void cwa_error_set(cwa_error *e, cwa_code code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void cwa_error_move(cwa_error *dst, cwa_error *src);
+
+typedef enum cwa_auth_mode {
+    CWA_AUTH_AUTO = 0,
+    CWA_AUTH_APITOKEN,
+    CWA_AUTH_APICREDENTIALS
+} cwa_auth_mode;
+
+typedef enum cwa_log_level { CWA_LOG_DEBUG = 0, CWA_LOG_INFO, CWA_LOG_WARN } cwa_log_level;
+
+typedef struct cwa_req cwa_req;
+typedef struct cwa_client cwa_client;
+
+/* What a decoder learned about a list page (see cwa_hooks.decode). */
+typedef struct cwa_page_info {
+    long count;        /* records in the page, -1 when not a list */
+    long total;        /* TotalRecordCount from the body, -1 when absent */
+    char last_id[64];  /* id of the last record as a condition literal (42, or
+                        * 'abc' quoted), for keyset paging; "" if none */
+} cwa_page_info;
+
+typedef struct cwa_hooks {
+    void *ud;
+    /* Fills out with a 2FA code when the server asks for one; 0 on success,
+     * -1 when no code could be had (msg says why, without secrets). */
+    int (*two_factor)(void *ud, char *out, size_t cap, char *msg, size_t msgcap);
+    void (*log)(void *ud, cwa_log_level level, const char *line);
+    /* Decodes a 2xx body (len > 0) and keeps the value for the caller, keyed
+     * by cwa_req_id. 0 when the body is valid JSON; -1 with msg otherwise
+     * (the core then treats it as InvalidResponse, retrying a GET). For a
+     * list request (id_field != NULL) it fills info. */
+    int (*decode)(void *ud, cwa_req *req, const char *body, size_t len,
+                  const char *id_field, cwa_page_info *info, char *msg, size_t msgcap);
+    /* The core no longer needs the value decode kept for req (cancelled or
+     * failed after decoding). */
+    void (*discard)(void *ud, cwa_req *req);
+} cwa_hooks;
+
+typedef struct cwa_config {
+    const char *server;
+    int allow_http;
+    const char *username;
+    const char *password;
+    const char *two_factor_code;   /* a fixed code, or NULL */
+    int two_factor_hook;           /* ask hooks.two_factor when the server wants a code */
+    const char *totp_secret;       /* base32, or NULL */
+    const char *client_id;
+    cwa_auth_mode auth;
+    int retries;                   /* extra attempts after the first */
+    double rate_limit;             /* requests a minute; <= 0: off */
+    double burst;                  /* bucket size; <= 0: one minute's worth */
+    int concurrency;               /* requests in flight at most */
+    double timeout;                /* seconds for one HTTP attempt */
+    double connect_timeout;
+    int verify_tls;
+    const char *ca_file;
+    double backoff_base;           /* seconds */
+    double backoff_cap;
+    double max_wait;               /* longest Retry-After honoured */
+    const char *token_cache;       /* file path, or NULL */
+    cwa_hooks hooks;
+} cwa_config;
+
+/* Fills a config with the documented defaults (no server, no credentials). */
+void cwa_config_defaults(cwa_config *cfg);
+
+/* Validates the configuration and copies everything it needs. NULL with err
+ * (InvalidArgument) on a bad value; no request is sent. */
+cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err);
+void cwa_client_free(cwa_client *c);
+
+/* The current token (NULL when none) and its expiry (epoch seconds); logs in
+ * first when there is none. */
+int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_error *err);
+
+/* ---- requests ---------------------------------------------------------- */
+
+typedef enum cwa_method { CWA_GET = 0, CWA_POST, CWA_PUT, CWA_PATCH, CWA_DELETE } cwa_method;
+
+/* A request for path (relative to the API base, checked: InvalidArgument on
+ * '..', '?', control characters). body may be NULL. NULL with err. */
+cwa_req *cwa_req_new(cwa_client *c, cwa_method method, const char *path, size_t pathlen,
+                     const char *body, size_t bodylen, cwa_error *err);
+/* Adds ?key=value (encoded). 0, or -1 when memory ran out. */
+int cwa_req_query(cwa_req *r, const char *key, const char *value, size_t vlen);
+/* Queues the request. */
+void cwa_req_submit(cwa_req *r);
+/* Cancels (if in flight) and frees. */
+void cwa_req_free(cwa_req *r);
+
+unsigned long cwa_req_id(const cwa_req *r);
+int cwa_req_done(const cwa_req *r);
+/* After completion: status, whether decode kept a value (has_body), the
+ * error (code CWA_OK on success), and the page info of a list request. */
+long cwa_req_status(const cwa_req *r);
+int cwa_req_has_body(const cwa_req *r);
+const cwa_error *cwa_req_error(const cwa_req *r);
+const cwa_page_info *cwa_req_page(const cwa_req *r);
+void *cwa_req_userdata(const cwa_req *r);
+void cwa_req_set_userdata(cwa_req *r, void *ud);
+
+/* Drives the client until target completes (target NULL: until any request
+ * completes) or timeout seconds pass (< 0: no limit). Returns 1 when target
+ * (or some request) completed, 0 on timeout, -1 on an internal failure (err).
+ * Completed requests are also collected for cwa_client_next_done. */
+int cwa_client_run(cwa_client *c, cwa_req *target, double timeout, cwa_error *err);
+/* Pops one completed, not yet reported request, or NULL. */
+cwa_req *cwa_client_next_done(cwa_client *c);
+/* Requests queued or in flight. */
+int cwa_client_pending(const cwa_client *c);
+
+/* ---- pagination --------------------------------------------------------- */
+
+typedef struct cwa_pager cwa_pager;
+
+typedef struct cwa_pager_opts {
+    int page_size;     /* 1..1000 */
+    long start_page;   /* >= 1 */
+    long limit;        /* records at most; < 0: all */
+    int consistent;    /* keyset paging on id_field */
+    const char *id_field;
+    const char *condition; /* the user's condition text, or NULL */
+} cwa_pager_opts;
+
+/* Takes ownership of nothing; copies path, options and the extra query
+ * pairs (keys[i] = values[i], n pairs; page, pageSize and condition are the
+ * pager's own). */
+cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *opts,
+                         const char *const *keys, const char *const *values, size_t n,
+                         cwa_error *err);
+/* Blocks until the next page in order is complete. 1: *page is that page's
+ * request (its decoded body is with the decoder, keyed by its id; free it
+ * with cwa_req_free when done); 0: the listing is over; -1: err says which
+ * page failed and why (after the retry policy was spent). */
+int cwa_pager_next(cwa_pager *p, cwa_req **page, cwa_error *err);
+/* The total number of records when the server told it, else -1. */
+long cwa_pager_total(const cwa_pager *p);
+/* How many records of the page cwa_pager_next returned belong to the
+ * listing (fewer than the page holds when `limit` ends inside it). */
+long cwa_pager_take(const cwa_pager *p);
+long cwa_pager_pages_fetched(const cwa_pager *p);
+/* Cancels pages in flight and frees. */
+void cwa_pager_free(cwa_pager *p);
+
+#endif

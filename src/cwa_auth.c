@@ -1,0 +1,412 @@
+/* Authentication: logins in both dialects (apitoken and the brief's
+ * APICredentials), the 2FA exchange, expiry, refresh before expiry and the
+ * new login after a refresh fails or a token is rejected. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cwa_internal.h"
+#include "cwa_time.h"
+#include "cwa_totp.h"
+
+enum {
+    LOGINS_PER_ROUND = 4,      /* first try, dialect fallback, 2FA, one replay */
+    FALLBACK_LIFETIME = 55 * 60,
+    MAX_PLAUSIBLE_LIFETIME = 24 * 3600
+};
+
+static void wipe_string(char **s)
+{
+    if (*s) {
+        volatile char *p = *s;
+        while (*p)
+            *p++ = '\0';
+        free(*s);
+        *s = NULL;
+    }
+}
+
+void cwa__auth_free(cwa_client *c)
+{
+    if (c->auth_req) {
+        cwa_req *r = c->auth_req;
+        c->auth_req = NULL;
+        cwa_req_free(r);
+    }
+    wipe_string(&c->token);
+    wipe_string(&c->refresh_token);
+}
+
+void cwa__auth_reset_failure(cwa_client *c)
+{
+    c->auth_failed = 0;
+    c->logins_this_round = 0;
+    cwa_error_clear(&c->auth_err);
+}
+
+static void auth_fail(cwa_client *c, cwa_req *r, cwa_code code, const char *fmt, const char *detail)
+{
+    cwa_error_clear(&c->auth_err);
+    c->auth_err.code = code;
+    c->auth_err.status = r ? r->status : 0;
+    c->auth_err.attempts = r ? r->attempts : 0;
+    snprintf(c->auth_err.method, sizeof c->auth_err.method, "POST");
+    if (r && r->url.data)
+        snprintf(c->auth_err.url, sizeof c->auth_err.url, "%s", r->url.data);
+    snprintf(c->auth_err.message, sizeof c->auth_err.message, fmt, detail ? detail : "");
+    c->auth_failed = 1;
+    cwa__log(c, CWA_LOG_WARN, "login failed: %s", c->auth_err.message);
+}
+
+static cwa_auth_mode login_dialect(const cwa_client *c)
+{
+    return c->dialect == CWA_AUTH_APICREDENTIALS ? CWA_AUTH_APICREDENTIALS : CWA_AUTH_APITOKEN;
+}
+
+/* A code from the fixed value or the TOTP secret: what can be sent with the
+ * first login without asking anybody. */
+static int ready_code(cwa_client *c, char *out, size_t cap)
+{
+    if (c->two_factor_code) {
+        size_t j = 0;
+        for (const char *p = c->two_factor_code; *p && j + 1 < cap; p++)
+            if (*p != ' ')
+                out[j++] = *p;
+        out[j] = '\0';
+        return 1;
+    }
+    if (c->totp_keylen)
+        return cwa_totp_code(c->totp_key, c->totp_keylen, cwa_time_now(), 30, 6, out, cap) == 0;
+    return 0;
+}
+
+static cwa_req *new_auth_req(cwa_client *c, req_kind kind, const char *path, char *body)
+{
+    cwa_req *r = cwa__req_alloc(c, CWA_POST, kind);
+    if (!r || cwa_buf_puts(&r->url, c->server.base) != 0 || cwa_buf_puts(&r->url, path) != 0) {
+        cwa_req_free(r);
+        return NULL;
+    }
+    r->body = body;
+    r->bodylen = strlen(body);
+    return r;
+}
+
+static char *print_and_wipe(cJSON *obj)
+{
+    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+    /* cJSON copies strings: wipe its copy of the password before freeing */
+    const cJSON *pw = obj ? cJSON_GetObjectItemCaseSensitive(obj, "Password") : NULL;
+    if (cJSON_IsString(pw))
+        memset(pw->valuestring, 0, strlen(pw->valuestring));
+    cJSON_Delete(obj);
+    return text;
+}
+
+static int start_login(cwa_client *c, const char *code)
+{
+    if (++c->logins_this_round > LOGINS_PER_ROUND) {
+        auth_fail(c, NULL, CWA_E_UNAUTHORIZED, "too many login attempts in a row%s", NULL);
+        return -1;
+    }
+    int apitoken = login_dialect(c) == CWA_AUTH_APITOKEN;
+    cJSON *obj = cJSON_CreateObject();
+    if (obj) {
+        cJSON_AddStringToObject(obj, apitoken ? "UserName" : "Username", c->username);
+        cJSON_AddStringToObject(obj, "Password", c->password);
+        if (code && code[0])
+            cJSON_AddStringToObject(obj, apitoken ? "TwoFactorPasscode" : "TwoFactorCode", code);
+    }
+    char *body = print_and_wipe(obj);
+    cwa_req *r = body ? new_auth_req(c, KIND_LOGIN, apitoken ? "/apitoken" : "/APICredentials", body)
+                      : NULL;
+    if (!r) {
+        if (body) {
+            memset(body, 0, strlen(body));
+            free(body);
+        }
+        auth_fail(c, NULL, CWA_E_NOMEM, "out of memory%s", NULL);
+        return -1;
+    }
+    c->auth_sent_code = code && code[0];
+    c->auth_req = r;
+    cwa__enqueue(c, r);
+    cwa__log(c, CWA_LOG_DEBUG, "logging in as %s (%s%s)", c->username,
+             apitoken ? "apitoken" : "APICredentials", c->auth_sent_code ? ", with a 2FA code" : "");
+    return 0;
+}
+
+static int start_refresh(cwa_client *c)
+{
+    char *body = NULL;
+    const char *path;
+    if (login_dialect(c) == CWA_AUTH_APITOKEN) {
+        /* the body is the access token itself, as a JSON string */
+        cJSON *s = cJSON_CreateString(c->token);
+        body = s ? cJSON_PrintUnformatted(s) : NULL;
+        if (s)
+            memset(s->valuestring, 0, strlen(s->valuestring));
+        cJSON_Delete(s);
+        path = "/apitoken/refresh";
+    } else {
+        if (!c->refresh_token)
+            return start_login(c, NULL);
+        cJSON *obj = cJSON_CreateObject();
+        if (obj)
+            cJSON_AddStringToObject(obj, "RefreshToken", c->refresh_token);
+        body = obj ? cJSON_PrintUnformatted(obj) : NULL;
+        cJSON_Delete(obj);
+        path = "/APICredentials/Refresh";
+    }
+    cwa_req *r = body ? new_auth_req(c, KIND_REFRESH, path, body) : NULL;
+    if (!r) {
+        free(body);
+        return start_login(c, NULL);
+    }
+    c->auth_req = r;
+    cwa__enqueue(c, r);
+    cwa__log(c, CWA_LOG_DEBUG, "refreshing the token before it expires");
+    return 0;
+}
+
+static int start_first_login(cwa_client *c)
+{
+    char code[16] = "";
+    int have = ready_code(c, code, sizeof code);
+    int rc = start_login(c, have ? code : NULL);
+    memset(code, 0, sizeof code);
+    return rc;
+}
+
+int cwa__auth_ready(cwa_client *c)
+{
+    if (c->auth_failed)
+        return -1;
+    double now = cwa_time_now();
+    if (c->token && now < c->refresh_at)
+        return 1;
+    if (c->token && now < c->token_expires - 2) {
+        /* still valid: refresh in the background, keep working meanwhile */
+        if (!c->auth_req && start_refresh(c) != 0)
+            return -1;
+        return 1;
+    }
+    if (c->token) {
+        wipe_string(&c->token);
+    }
+    if (!c->auth_req && start_first_login(c) != 0)
+        return -1;
+    return 0;
+}
+
+void cwa__auth_rejected(cwa_client *c, unsigned gen)
+{
+    if (c->token && gen == c->token_gen) {
+        cwa__log(c, CWA_LOG_INFO, "the server rejected the token; logging in again");
+        wipe_string(&c->token);
+    }
+}
+
+static double lifetime_from(cwa_client *c, const cJSON *root, const cwa_headers *h)
+{
+    double now = cwa_time_now();
+    const cJSON *in = cJSON_GetObjectItem(root, "ExpiresIn");
+    if (cJSON_IsNumber(in) && in->valuedouble > 0)
+        return in->valuedouble;
+    const cJSON *exp = cJSON_GetObjectItem(root, "ExpirationDate");
+    double at;
+    int has_zone = 0;
+    if (cJSON_IsString(exp) &&
+        cwa_time_parse_iso(exp->valuestring, strlen(exp->valuestring), &at, &has_zone) == 0) {
+        /* Without a zone the date is in the server's clock: measure it
+         * against the server's own Date header. */
+        double base = has_zone ? now : (h->has_date ? h->date : now);
+        double life = at - base;
+        if (life > 0 && life <= MAX_PLAUSIBLE_LIFETIME)
+            return life;
+        cwa__log(c, CWA_LOG_INFO, "token expiry %s is implausible here; assuming 55 minutes",
+                 exp->valuestring);
+    }
+    return FALLBACK_LIFETIME;
+}
+
+static void take_token(cwa_client *c, cwa_req *r, const cJSON *root, const char *token)
+{
+    char *copy = strdup(token);
+    if (!copy) {
+        auth_fail(c, r, CWA_E_NOMEM, "out of memory%s", NULL);
+        return;
+    }
+    wipe_string(&c->token);
+    c->token = copy;
+    c->token_gen++;
+    const cJSON *rt = cJSON_GetObjectItem(root, "RefreshToken");
+    if (cJSON_IsString(rt) && rt->valuestring[0]) {
+        wipe_string(&c->refresh_token);
+        c->refresh_token = strdup(rt->valuestring);
+    }
+    double life = lifetime_from(c, root, &r->hdr);
+    double now = cwa_time_now();
+    c->token_expires = now + life;
+    c->refresh_at = c->token_expires - (life / 2 < 300 ? life / 2 : 300);
+    c->logins_this_round = 0;
+    if (c->dialect == CWA_AUTH_AUTO)
+        c->dialect = CWA_AUTH_APITOKEN;
+    cwa__log(c, CWA_LOG_DEBUG, "token valid for %.0fs", life);
+    cwa__token_cache_store(c);
+}
+
+static int asks_two_factor(const cJSON *root)
+{
+    const cJSON *flag = cJSON_GetObjectItem(root, "IsTwoFactorRequired");
+    if (cJSON_IsTrue(flag))
+        return 1;
+    const cJSON *err = cJSON_GetObjectItem(root, "error");
+    const cJSON *code = cJSON_IsObject(err) ? cJSON_GetObjectItem(err, "code") : cJSON_GetObjectItem(root, "code");
+    return cJSON_IsString(code) && strcasecmp(code->valuestring, "TwoFactorRequired") == 0;
+}
+
+static void two_factor_needed(cwa_client *c, cwa_req *r)
+{
+    if (c->auth_sent_code) {
+        auth_fail(c, r, CWA_E_UNAUTHORIZED, "the two-factor code was not accepted%s", NULL);
+        return;
+    }
+    char code[32] = "";
+    char msg[256] = "";
+    int have = ready_code(c, code, sizeof code);
+    if (!have && c->cfg.two_factor_hook && c->cfg.hooks.two_factor)
+        have = c->cfg.hooks.two_factor(c->cfg.hooks.ud, code, sizeof code, msg, sizeof msg) == 0 &&
+               code[0];
+    if (!have) {
+        auth_fail(c, r, CWA_E_TWO_FACTOR_REQUIRED,
+                  "the server asks for a two-factor code: set two_factor (a code or a function) "
+                  "or totp_secret%s",
+                  msg[0] ? msg : NULL);
+        return;
+    }
+    start_login(c, code);
+    memset(code, 0, sizeof code);
+}
+
+static void login_done(cwa_client *c, cwa_req *r, CURLcode rc)
+{
+    long status = r->status;
+    cJSON *root = r->resp.len ? cJSON_ParseWithLength(r->resp.data, r->resp.len) : NULL;
+
+    if (rc == CURLE_OK && status >= 200 && status < 300) {
+        const cJSON *tok = cJSON_GetObjectItem(root, "AccessToken");
+        if (cJSON_IsString(tok) && tok->valuestring[0])
+            take_token(c, r, root, tok->valuestring);
+        else if (root && asks_two_factor(root))
+            two_factor_needed(c, r);
+        else
+            auth_fail(c, r, CWA_E_INVALID_RESPONSE, "the login answer carries no AccessToken%s", NULL);
+    } else if (rc == CURLE_OK && (status == 404 || status == 405) && c->dialect == CWA_AUTH_AUTO) {
+        cwa__log(c, CWA_LOG_INFO, "no /apitoken here (HTTP %ld); trying /APICredentials", status);
+        c->dialect = CWA_AUTH_APICREDENTIALS;
+        start_first_login(c);
+    } else if (rc == CURLE_OK && status == 401 && root && asks_two_factor(root)) {
+        if (c->dialect == CWA_AUTH_AUTO)
+            c->dialect = CWA_AUTH_APICREDENTIALS;
+        two_factor_needed(c, r);
+    } else {
+        cwa_error e = {0};
+        e.status = status;
+        if (rc != CURLE_OK) {
+            cwa_net_error net = cwa__net_error(rc);
+            cwa_code code = net == CWA_NET_TIMEOUT ? CWA_E_TIMEOUT : net == CWA_NET_TLS ? CWA_E_TLS : CWA_E_NETWORK;
+            /* a login creates nothing on the server: safe to repeat */
+            if (cwa_retry_classify(1, 0, net, 0) != CWA_RETRY_NO && r->attempts <= c->cfg.retries) {
+                cJSON_Delete(root);
+                cwa__requeue(c, r, cwa_time_mono() + cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base,
+                                                                       c->cfg.backoff_cap, &c->rng));
+                return;
+            }
+            const char *why = r->curl_msg[0] ? r->curl_msg : curl_easy_strerror(rc);
+            auth_fail(c, r, code, code == CWA_E_TLS && !c->ca_file ? "%s (a self-signed server needs ca_file)" : "%s", why);
+        } else {
+            cwa_retry_action act = cwa_retry_classify(1, status, CWA_NET_NONE, r->hdr.has_retry_after);
+            if (act != CWA_RETRY_NO && r->attempts <= c->cfg.retries) {
+                double now = cwa_time_mono();
+                double delay = act == CWA_RETRY_AFTER ? r->hdr.retry_after
+                                                      : cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base,
+                                                                          c->cfg.backoff_cap, &c->rng);
+                if (delay > c->cfg.max_wait)
+                    delay = c->cfg.max_wait;
+                if (status == 429)
+                    cwa_rate_pause_until(&c->rate, now + delay);
+                cJSON_Delete(root);
+                cwa__requeue(c, r, now + delay);
+                return;
+            }
+            e.code = cwa__code_for_status(status);
+            cwa__error_from_body(&e, r);
+            int credentials = status == 400 || status == 401 || status == 403;
+            char text[900];
+            snprintf(text, sizeof text, "%s%s%s", e.message,
+                     credentials ? " (check the username and password)" : "",
+                     credentials && login_dialect(c) == CWA_AUTH_APITOKEN && !c->client_id
+                         ? "; the server probably needs a ClientId (set client_id)"
+                         : "");
+            auth_fail(c, r, credentials ? CWA_E_UNAUTHORIZED : e.code, "login failed: %s", text);
+            free(c->auth_err.details);
+            c->auth_err.details = e.details;
+            e.details = NULL;
+        }
+        cwa_error_clear(&e);
+    }
+    cJSON_Delete(root);
+}
+
+static void refresh_done(cwa_client *c, cwa_req *r, CURLcode rc)
+{
+    cJSON *root = r->resp.len ? cJSON_ParseWithLength(r->resp.data, r->resp.len) : NULL;
+    const cJSON *tok = cJSON_GetObjectItem(root, "AccessToken");
+    if (rc == CURLE_OK && r->status >= 200 && r->status < 300 && cJSON_IsString(tok) && tok->valuestring[0]) {
+        take_token(c, r, root, tok->valuestring);
+    } else {
+        cwa__log(c, CWA_LOG_INFO, "token refresh failed (HTTP %ld); logging in again", r->status);
+        wipe_string(&c->token);
+        start_first_login(c);
+    }
+    cJSON_Delete(root);
+}
+
+void cwa__auth_complete(cwa_client *c, cwa_req *r, CURLcode rc)
+{
+    cwa__transfer_release(c, r);
+    if (c->auth_req == r)
+        c->auth_req = NULL;
+    if (r->kind == KIND_LOGIN)
+        login_done(c, r, rc);
+    else
+        refresh_done(c, r, rc);
+    if (r->state == REQ_QUEUED) {
+        /* scheduled again (retry): it stays the auth request */
+        c->auth_req = r;
+        return;
+    }
+    cwa__finish(c, r);
+    cwa_req_free(r);
+}
+
+int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_error *err)
+{
+    for (;;) {
+        int ready = cwa__auth_ready(c);
+        if (ready > 0)
+            break;
+        if (ready < 0) {
+            cwa_error_move(err, &c->auth_err);
+            cwa__auth_reset_failure(c);
+            return -1;
+        }
+        if (cwa__step(c, 1.0, err) < 0)
+            return -1;
+    }
+    *token = c->token;
+    *expires = c->token_expires;
+    return 0;
+}

@@ -1,0 +1,183 @@
+/* Error values: code names, statuses to codes, and reading the error bodies
+ * that Automate servers and the proxies in front of them send. */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cwa_internal.h"
+
+static const char *const code_names[] = {
+    [CWA_OK] = "OK",
+    [CWA_E_UNAUTHORIZED] = "Unauthorized",
+    [CWA_E_TWO_FACTOR_REQUIRED] = "TwoFactorRequired",
+    [CWA_E_FORBIDDEN] = "Forbidden",
+    [CWA_E_NOT_FOUND] = "NotFound",
+    [CWA_E_BAD_REQUEST] = "BadRequest",
+    [CWA_E_RATE_LIMITED] = "RateLimited",
+    [CWA_E_SERVER_ERROR] = "ServerError",
+    [CWA_E_NETWORK] = "Network",
+    [CWA_E_TIMEOUT] = "Timeout",
+    [CWA_E_TLS] = "TLS",
+    [CWA_E_INVALID_ARGUMENT] = "InvalidArgument",
+    [CWA_E_INVALID_RESPONSE] = "InvalidResponse",
+    [CWA_E_CANCELLED] = "Cancelled",
+    [CWA_E_NOMEM] = "OutOfMemory",
+};
+
+const char *cwa_code_name(cwa_code code)
+{
+    if ((size_t)code < sizeof code_names / sizeof code_names[0] && code_names[code])
+        return code_names[code];
+    return "Unknown";
+}
+
+void cwa_error_clear(cwa_error *e)
+{
+    free(e->details);
+    memset(e, 0, sizeof *e);
+}
+
+void cwa_error_set(cwa_error *e, cwa_code code, const char *fmt, ...)
+{
+    va_list ap;
+    e->code = code;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
+void cwa_error_move(cwa_error *dst, cwa_error *src)
+{
+    if (dst == src)
+        return;
+    free(dst->details);
+    *dst = *src;
+    src->details = NULL;
+    cwa_error_clear(src);
+}
+
+cwa_code cwa__code_for_status(long status)
+{
+    switch (status) {
+    case 400: case 405: case 409: case 413: case 414: case 415: case 422:
+        return CWA_E_BAD_REQUEST;
+    case 401: return CWA_E_UNAUTHORIZED;
+    case 403: return CWA_E_FORBIDDEN;
+    case 404: case 410: return CWA_E_NOT_FOUND;
+    case 408: return CWA_E_TIMEOUT;
+    case 429: return CWA_E_RATE_LIMITED;
+    default:
+        if (status >= 500)
+            return CWA_E_SERVER_ERROR;
+        if (status >= 300 && status < 400)
+            return CWA_E_INVALID_RESPONSE;
+        return CWA_E_BAD_REQUEST;
+    }
+}
+
+static const cJSON *get_ci(const cJSON *obj, const char *name)
+{
+    return cJSON_IsObject(obj) ? cJSON_GetObjectItem(obj, name) : NULL; /* case-insensitive */
+}
+
+static const char *string_of(const cJSON *obj, const char *name)
+{
+    const cJSON *v = get_ci(obj, name);
+    return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
+}
+
+static void keep_details(cwa_error *e, const cJSON *v)
+{
+    if (!v || cJSON_IsNull(v))
+        return;
+    char *text = cJSON_PrintUnformatted(v);
+    if (text) {
+        free(e->details);
+        e->details = text;
+    }
+}
+
+/* Copies the start of a non-JSON body, on one line, into buf. */
+static void body_excerpt(const char *body, size_t len, char *buf, size_t cap)
+{
+    size_t j = 0;
+    int space = 0;
+    for (size_t i = 0; i < len && j + 4 < cap; i++) {
+        unsigned char ch = (unsigned char)body[i];
+        if (isspace(ch) || ch < 0x20) {
+            space = j > 0;
+            continue;
+        }
+        if (space)
+            buf[j++] = ' ';
+        space = 0;
+        buf[j++] = ch < 0x7f ? (char)ch : '?';
+        if (j >= 160) {
+            memcpy(buf + j, "...", 3);
+            j += 3;
+            break;
+        }
+    }
+    buf[j] = '\0';
+}
+
+static int looks_html(const char *body, size_t len)
+{
+    size_t i = 0;
+    while (i < len && isspace((unsigned char)body[i]))
+        i++;
+    return i < len && body[i] == '<';
+}
+
+/* Reads {"error":{code,message,details}}, {code,message,errors[]},
+ * {Message, ModelState}, a JSON string, text or HTML into e. */
+void cwa__error_from_body(cwa_error *e, const cwa_req *r)
+{
+    const char *body = r->resp.data ? r->resp.data : "";
+    size_t len = r->resp.len;
+    const char *what = cwa_code_name(e->code);
+    char excerpt[200];
+
+    cJSON *root = len ? cJSON_ParseWithLength(body, len) : NULL;
+    const char *msg = NULL, *code = NULL;
+    if (root) {
+        const cJSON *inner = get_ci(root, "error");
+        if (cJSON_IsObject(inner)) {
+            msg = string_of(inner, "message");
+            code = string_of(inner, "code");
+            keep_details(e, get_ci(inner, "details"));
+        } else if (cJSON_IsString(inner)) {
+            msg = inner->valuestring;
+            keep_details(e, get_ci(root, "error_description"));
+        } else if (cJSON_IsString(root)) {
+            msg = root->valuestring;
+        } else {
+            msg = string_of(root, "message");
+            code = string_of(root, "code");
+            if (get_ci(root, "errors"))
+                keep_details(e, get_ci(root, "errors"));
+            else if (get_ci(root, "ModelState"))
+                keep_details(e, get_ci(root, "ModelState"));
+        }
+        if (!msg) {
+            const cJSON *errs = get_ci(root, "errors");
+            if (cJSON_IsArray(errs))
+                msg = string_of(cJSON_GetArrayItem(errs, 0), "message");
+        }
+    }
+    if (msg && code && strcmp(code, what) != 0)
+        snprintf(e->message, sizeof e->message, "%s (%s)", msg, code);
+    else if (msg)
+        snprintf(e->message, sizeof e->message, "%s", msg);
+    else if (len == 0)
+        snprintf(e->message, sizeof e->message, "HTTP %ld with an empty body", r->status);
+    else {
+        body_excerpt(body, len, excerpt, sizeof excerpt);
+        snprintf(e->message, sizeof e->message, "HTTP %ld with a %s body: %s", r->status,
+                 looks_html(body, len) ? "HTML" : "non-JSON", excerpt);
+    }
+    cJSON_Delete(root);
+}

@@ -1,0 +1,139 @@
+/*
+ * Private to the core: the layout of clients and requests, shared by the
+ * engine (cwa_engine.c, cwa_transfer.c), authentication (cwa_auth.c) and
+ * the pager (cwa_pager.c). Nothing outside src/cwa_*.c includes this.
+ */
+#ifndef CWA_INTERNAL_H
+#define CWA_INTERNAL_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+#include "cwa.h"
+#include "cwa_buf.h"
+#include "cwa_hdr.h"
+#include "cwa_rate.h"
+#include "cwa_url.h"
+
+typedef enum req_state {
+    REQ_NEW = 0,
+    REQ_QUEUED,    /* waiting for a token, a rate slot or its retry time */
+    REQ_FLIGHT,    /* an HTTP attempt is running */
+    REQ_DONE
+} req_state;
+
+typedef enum req_kind { KIND_DATA = 0, KIND_LOGIN, KIND_REFRESH } req_kind;
+
+struct cwa_req {
+    cwa_client *client;
+    unsigned long id;
+    cwa_method method;
+    req_kind kind;
+    cwa_buf url;
+    int has_query;
+    char *body;
+    size_t bodylen;
+    const char *id_field;   /* set for list pages: decode fills page */
+
+    req_state state;
+    double not_before;      /* monotonic time of the next attempt */
+    int attempts;
+    int replayed;           /* the one replay after a 401 was used */
+    unsigned token_gen;     /* token generation the attempt carried */
+    double started;         /* monotonic start of the attempt */
+    double queued_at;       /* monotonic time it was (re)queued */
+    double waited;          /* seconds it waited before the attempt */
+
+    CURL *easy;
+    struct curl_slist *headers;
+    char curl_msg[CURL_ERROR_SIZE];
+    cwa_buf resp;
+    cwa_headers hdr;
+    long status;
+    int has_body;
+    cwa_page_info page;
+    cwa_error err;
+
+    void (*on_done)(cwa_req *r, void *ctx);
+    void *on_done_ctx;
+    void *userdata;
+
+    cwa_req *prev, *next;           /* client's pending list */
+    cwa_req *done_prev, *done_next; /* client's completed list */
+    int in_done_list;
+};
+
+struct cwa_client {
+    cwa_config cfg;        /* strings below are the client's own copies */
+    char *username, *password, *two_factor_code, *client_id, *ca_file, *token_cache;
+    unsigned char totp_key[128];
+    size_t totp_keylen;
+    cwa_server server;
+
+    CURLM *multi;
+    CURL *pool[32];
+    int npool;
+
+    /* authentication */
+    cwa_auth_mode dialect;      /* resolved dialect; AUTO until known */
+    char *token;
+    char *refresh_token;
+    double token_expires;       /* wall clock */
+    double refresh_at;          /* wall clock */
+    unsigned token_gen;
+    cwa_req *auth_req;
+    int auth_sent_code;         /* the running login carries a 2FA code */
+    int auth_failed;            /* auth_err must reach the waiting calls */
+    cwa_error auth_err;
+    int logins_this_round;      /* logins since the last success or failure */
+    int tls_warned;
+
+    cwa_rate rate;
+    int in_flight;
+    uint64_t rng;
+
+    cwa_req *pending_head, *pending_tail;
+    cwa_req *done_head, *done_tail;
+    int npending;
+    unsigned long next_id;
+};
+
+/* engine */
+void cwa__log(cwa_client *c, cwa_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void cwa__finish(cwa_client *c, cwa_req *r);
+void cwa__enqueue(cwa_client *c, cwa_req *r);
+/* Back to the queue for another attempt at not_before (monotonic). */
+void cwa__requeue(cwa_client *c, cwa_req *r, double not_before);
+int cwa__step(cwa_client *c, double max_wait, cwa_error *err);
+cwa_req *cwa__req_alloc(cwa_client *c, cwa_method method, req_kind kind);
+
+/* transfer: one HTTP attempt with libcurl */
+int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error *err);
+void cwa__transfer_release(cwa_client *c, cwa_req *r);
+cwa_net_error cwa__net_error(CURLcode rc);
+const char *cwa__method_name(cwa_method m);
+cwa_code cwa__code_for_status(long status);
+void cwa__error_from_body(cwa_error *e, const cwa_req *r);
+
+/* auth */
+/* 1 when data requests may start now (a usable token); 0 when they must
+ * wait (an auth request was started or is running); -1 when authentication
+ * failed (c->auth_err). Starting a login may call the two_factor hook. */
+int cwa__auth_ready(cwa_client *c);
+void cwa__auth_complete(cwa_client *c, cwa_req *r, CURLcode rc);
+/* A data request came back 401 with token generation gen. */
+void cwa__auth_rejected(cwa_client *c, unsigned gen);
+void cwa__auth_reset_failure(cwa_client *c);
+void cwa__auth_free(cwa_client *c);
+
+/* token cache */
+/* Uses a cached token when the file holds a valid one for this server and
+ * user; -1 (InvalidArgument) when the file is readable by others. */
+int cwa__token_cache_load(cwa_client *c, cwa_error *err);
+void cwa__token_cache_store(cwa_client *c);
+
+#endif

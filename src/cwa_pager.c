@@ -1,0 +1,378 @@
+/* The pager: lists a collection page by page, keeping pages in flight ahead
+ * of the consumer and handing them out in server order.
+ *
+ * Offset mode. When the total is known (X-Total-Count, X-Total-Pages or
+ * TotalRecordCount) every remaining page is issued, up to `concurrency` in
+ * the window. When it is not (current servers send a bare array), the window
+ * starts at one page and doubles with every full page, up to `concurrency`:
+ * short listings cost one request a page, long ones run at full width, and
+ * at most `concurrency` requests go past the end (each answers an empty
+ * page). A short page ends the listing; pages issued beyond it are
+ * cancelled.
+ *
+ * Keyset mode (consistent = true): `<id> > last` with `orderBy <id> asc`,
+ * one page at a time (each page depends on the last id of the one before),
+ * the next page issued as soon as the previous one arrived. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cwa_internal.h"
+
+enum { MAX_WINDOW = 64 };
+
+struct cwa_pager {
+    cwa_client *c;
+    char *path;
+    cwa_pager_opts o;
+    char *id_field;
+    char *condition;
+    char **keys, **values;
+    size_t n;
+
+    cwa_req *win[MAX_WINDOW]; /* issued, not yet handed out, in page order */
+    long win_page[MAX_WINDOW];
+    int count;
+
+    long next_issue;  /* offset mode: next page number to request */
+    long end_page;    /* no page after this one can hold records */
+    long total;       /* records, -1 unknown */
+    int target;       /* window size wanted now */
+    long yielded;     /* records handed out */
+    long fetched;     /* page requests issued */
+    long take;        /* records of the last page to hand out */
+    int done;
+    char last_id[64]; /* keyset mode */
+    int keyset_started;
+};
+
+static char *dup_or_null(const char *s, int *failed)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *failed = 1;
+    return d;
+}
+
+void cwa_pager_free(cwa_pager *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->count; i++)
+        cwa_req_free(p->win[i]);
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->keys[i]);
+        free(p->values[i]);
+    }
+    free(p->keys);
+    free(p->values);
+    free(p->path);
+    free(p->id_field);
+    free(p->condition);
+    free(p);
+}
+
+cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *opts,
+                         const char *const *keys, const char *const *values, size_t n,
+                         cwa_error *err)
+{
+    char msg[256];
+    if (opts->page_size < 1 || opts->page_size > 1000) {
+        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "page_size: must be between 1 and 1000");
+        return NULL;
+    }
+    if (opts->start_page < 1) {
+        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "start_page: must be 1 or more");
+        return NULL;
+    }
+    if (opts->consistent && (!opts->id_field || !opts->id_field[0])) {
+        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "consistent: needs the collection's id field");
+        return NULL;
+    }
+    if (cwa_url_check_path(path, strlen(path), msg, sizeof msg) != 0) {
+        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "%s", msg);
+        return NULL;
+    }
+    cwa_pager *p = calloc(1, sizeof *p);
+    if (!p) {
+        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    int failed = 0;
+    p->c = c;
+    p->o = *opts;
+    p->path = dup_or_null(path, &failed);
+    p->id_field = dup_or_null(opts->id_field, &failed);
+    p->condition = opts->condition && opts->condition[0] ? dup_or_null(opts->condition, &failed) : NULL;
+    p->o.id_field = p->o.condition = NULL;
+    p->keys = n ? calloc(n, sizeof *p->keys) : NULL;
+    p->values = n ? calloc(n, sizeof *p->values) : NULL;
+    if (n && (!p->keys || !p->values))
+        failed = 1;
+    for (size_t i = 0; i < n && !failed; i++) {
+        p->keys[i] = dup_or_null(keys[i], &failed);
+        p->values[i] = dup_or_null(values[i], &failed);
+        p->n = i + 1;
+    }
+    if (failed) {
+        cwa_pager_free(p);
+        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    p->next_issue = opts->start_page;
+    p->end_page = LONG_MAX;
+    if (opts->limit >= 0) {
+        long pages = (opts->limit + opts->page_size - 1) / opts->page_size;
+        p->end_page = opts->start_page + pages - 1;
+        if (opts->limit == 0)
+            p->done = 1;
+    }
+    p->total = -1;
+    p->target = 1;
+    return p;
+}
+
+long cwa_pager_total(const cwa_pager *p) { return p->total; }
+long cwa_pager_pages_fetched(const cwa_pager *p) { return p->fetched; }
+long cwa_pager_take(const cwa_pager *p) { return p->take; }
+
+static int window_limit(const cwa_pager *p)
+{
+    int w = p->c->cfg.concurrency;
+    return w > MAX_WINDOW ? MAX_WINDOW : w;
+}
+
+/* Frees the pages issued after page `last`. */
+static void cancel_after(cwa_pager *p, long last)
+{
+    int keep = 0;
+    for (int i = 0; i < p->count; i++) {
+        if (p->win_page[i] > last)
+            cwa_req_free(p->win[i]);
+        else {
+            p->win[keep] = p->win[i];
+            p->win_page[keep] = p->win_page[i];
+            keep++;
+        }
+    }
+    p->count = keep;
+}
+
+static void page_done(cwa_req *r, void *ctx);
+
+static int add_query(cwa_req *r, const char *key, const char *value)
+{
+    return cwa_req_query(r, key, value, strlen(value));
+}
+
+static int issue(cwa_pager *p, long page, const char *condition, const char *order_by)
+{
+    cwa_error err = {0};
+    cwa_req *r = cwa_req_new(p->c, CWA_GET, p->path, strlen(p->path), NULL, 0, &err);
+    if (!r)
+        return -1;
+    char num[32];
+    int failed = 0;
+    for (size_t i = 0; i < p->n && !failed; i++)
+        failed = add_query(r, p->keys[i], p->values[i]) != 0;
+    snprintf(num, sizeof num, "%ld", page);
+    failed = failed || add_query(r, "page", num) != 0;
+    snprintf(num, sizeof num, "%d", p->o.page_size);
+    failed = failed || add_query(r, "pageSize", num) != 0;
+    if (condition)
+        failed = failed || add_query(r, "condition", condition) != 0;
+    if (order_by)
+        failed = failed || add_query(r, "orderBy", order_by) != 0;
+    if (failed) {
+        cwa_req_free(r);
+        return -1;
+    }
+    r->id_field = p->id_field;
+    r->on_done = page_done;
+    r->on_done_ctx = p;
+    p->win[p->count] = r;
+    p->win_page[p->count] = page;
+    p->count++;
+    p->fetched++;
+    cwa_req_submit(r);
+    return 0;
+}
+
+static int issue_keyset(cwa_pager *p)
+{
+    cwa_buf cond = {0}, order = {0};
+    int rc = 0;
+    if (p->keyset_started) {
+        if (p->condition)
+            rc |= cwa_buf_printf(&cond, "(%s) and %s > %s", p->condition, p->id_field, p->last_id);
+        else
+            rc |= cwa_buf_printf(&cond, "%s > %s", p->id_field, p->last_id);
+    } else if (p->condition) {
+        rc |= cwa_buf_puts(&cond, p->condition);
+    }
+    rc |= cwa_buf_printf(&order, "%s asc", p->id_field);
+    p->keyset_started = 1;
+    if (rc == 0)
+        rc = issue(p, 1, cond.len ? cond.data : NULL, order.data);
+    cwa_buf_free(&cond);
+    cwa_buf_free(&order);
+    return rc;
+}
+
+static int fill(cwa_pager *p)
+{
+    if (p->done || p->o.consistent)
+        return 0;
+    int limit = window_limit(p);
+    int want = p->total >= 0 ? limit : (p->target < limit ? p->target : limit);
+    while (p->count < want && p->next_issue <= p->end_page) {
+        if (issue(p, p->next_issue, p->condition, NULL) != 0)
+            return -1;
+        p->next_issue++;
+    }
+    return 0;
+}
+
+static void learn_total(cwa_pager *p, const cwa_req *r)
+{
+    long total = r->page.total >= 0 ? r->page.total : r->hdr.total_count;
+    long last;
+    if (total >= 0) {
+        p->total = total;
+        last = (total + p->o.page_size - 1) / p->o.page_size;
+    } else if (r->hdr.total_pages >= 0 && (r->hdr.page_size < 0 || r->hdr.page_size == p->o.page_size)) {
+        last = r->hdr.total_pages;
+        p->total = last * p->o.page_size; /* an upper bound; exact once the last page is in */
+    } else {
+        return;
+    }
+    if (last < p->end_page) {
+        p->end_page = last;
+        cancel_after(p, last);
+    }
+}
+
+static void page_done(cwa_req *r, void *ctx)
+{
+    cwa_pager *p = ctx;
+    if (p->o.consistent)
+        return;
+    long page = 0;
+    for (int i = 0; i < p->count; i++)
+        if (p->win[i] == r)
+            page = p->win_page[i];
+    if (r->err.code != CWA_OK) {
+        /* the loop raises when it reaches this page: nothing after it is needed */
+        if (page < p->end_page) {
+            p->end_page = page;
+            cancel_after(p, page);
+        }
+        return;
+    }
+    if (r->page.count < 0)
+        return; /* not a list: reported when its turn comes */
+    if (p->total < 0)
+        learn_total(p, r);
+    if (r->page.count < p->o.page_size) {
+        if (page < p->end_page) {
+            p->end_page = page;
+            cancel_after(p, page);
+        }
+    } else if (p->total < 0 && p->target < window_limit(p)) {
+        p->target *= 2;
+    }
+    fill(p);
+}
+
+static void fail_page(cwa_pager *p, long page, const cwa_req *r, cwa_error *err)
+{
+    cwa_error_clear(err);
+    err->code = r->err.code;
+    err->status = r->err.status;
+    err->attempts = r->err.attempts;
+    memcpy(err->method, r->err.method, sizeof err->method);
+    memcpy(err->url, r->err.url, sizeof err->url);
+    snprintf(err->message, sizeof err->message, "page %ld of %.100s failed: %.600s", page, p->path, r->err.message);
+    err->details = r->err.details ? strdup(r->err.details) : NULL;
+}
+
+int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
+{
+    *out = NULL;
+    p->take = 0;
+    if (p->o.consistent && !p->done && p->count == 0 && issue_keyset(p) != 0) {
+        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+        return -1;
+    }
+    if (fill(p) != 0) {
+        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+        return -1;
+    }
+    if (p->count == 0) {
+        p->done = 1;
+        return 0;
+    }
+    cwa_req *r = p->win[0];
+    long page = p->win_page[0];
+    int rc = cwa_client_run(p->c, r, -1, err);
+    if (rc < 0)
+        return -1;
+    memmove(p->win, p->win + 1, (size_t)(p->count - 1) * sizeof p->win[0]);
+    memmove(p->win_page, p->win_page + 1, (size_t)(p->count - 1) * sizeof p->win_page[0]);
+    p->count--;
+
+    if (r->err.code != CWA_OK) {
+        fail_page(p, page, r, err);
+        cwa_req_free(r);
+        p->done = 1;
+        cancel_after(p, 0);
+        return -1;
+    }
+    long count = r->page.count;
+    if (count < 0 && !r->has_body)
+        count = 0; /* an empty 200/204: no records */
+    if (count < 0) {
+        cwa_error_clear(err);
+        cwa_error_set(err, CWA_E_INVALID_RESPONSE, "page %ld of %s: expected a list of records", page, p->path);
+        snprintf(err->method, sizeof err->method, "GET");
+        snprintf(err->url, sizeof err->url, "%s", r->url.data);
+        err->status = r->status;
+        err->attempts = r->attempts;
+        cwa_req_free(r);
+        p->done = 1;
+        cancel_after(p, 0);
+        return -1;
+    }
+    long take = count;
+    if (p->o.limit >= 0 && p->yielded + take > p->o.limit)
+        take = p->o.limit - p->yielded;
+    p->yielded += take;
+    p->take = take;
+    if (count < p->o.page_size || (p->o.limit >= 0 && p->yielded >= p->o.limit) ||
+        (!p->o.consistent && page >= p->end_page)) {
+        p->done = 1;
+        cancel_after(p, 0);
+    } else if (p->o.consistent) {
+        if (!r->page.last_id[0]) {
+            cwa_error_clear(err);
+            cwa_error_set(err, CWA_E_INVALID_RESPONSE, "consistent paging: the records of %s carry no %s field",
+                          p->path, p->id_field);
+            cwa_req_free(r);
+            p->done = 1;
+            return -1;
+        }
+        memcpy(p->last_id, r->page.last_id, sizeof p->last_id);
+        if (issue_keyset(p) != 0) {
+            cwa_req_free(r);
+            cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+            return -1;
+        }
+    } else {
+        fill(p);
+    }
+    *out = r;
+    return 1;
+}

@@ -1,0 +1,81 @@
+/*
+ * The binding `cwa.core`: Lua values in, core calls, Lua values out.
+ * Private to src/lcwa*.c. It holds no retry or auth policy (that is the
+ * core's); it owns the userdata, their metatables, cwa.Error objects and the
+ * hooks that let the core decode bodies with lua-cjson and call Lua
+ * functions (log, two_factor) between transfers.
+ */
+#ifndef LCWA_H
+#define LCWA_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "cwa.h"
+
+#define LCWA_CLIENT "cwa.Client"
+#define LCWA_PAGER "cwa.Pager"
+#define LCWA_REQUEST "cwa.Request"
+#define LCWA_ERROR "cwa.Error"
+/* Registry key of the module's own lua-cjson decode function. */
+#define LCWA_DECODE "cwa.decode"
+
+/* Uservalue slots of a client userdata. */
+enum {
+    UV_OPTIONS = 1, /* table: log, two_factor functions; debug flag */
+    UV_VALUES,      /* table: request id -> decoded body */
+    UV_REQUESTS,    /* table: request id -> cwa.Request userdata (weak values) */
+    UV_COUNT = UV_REQUESTS
+};
+
+typedef struct lcwa_deferred {
+    cwa_pager *pager;
+    cwa_req *req;
+    struct lcwa_deferred *next;
+} lcwa_deferred;
+
+typedef struct lcwa_client {
+    cwa_client *client;
+    lua_State *L;       /* the thread running the current call */
+    int client_index;   /* stack index of the client userdata in L */
+    int debug;
+    int in_call;        /* a blocking call is running: no reentry */
+    char hook_error[256];
+    lcwa_deferred *deferred; /* collected mid-call: freed when the call ends */
+} lcwa_client;
+
+/* errors (lcwa_error.c) */
+void lcwa_error_open(lua_State *L);
+void lcwa_push_error(lua_State *L, const cwa_error *e);
+int lcwa_raise(lua_State *L, const cwa_error *e);
+int lcwa_raise_code(lua_State *L, cwa_code code, const char *fmt, ...);
+int lcwa_is_error(lua_State *L, int idx);
+
+/* client (lcwa_client.c) */
+lcwa_client *lcwa_check_client(lua_State *L, int idx);
+/* Makes the core usable from L for one call: hooks see this thread. */
+void lcwa_enter(lcwa_client *lc, lua_State *L, int idx);
+void lcwa_leave(lcwa_client *lc);
+/* Frees a pager or request of the client now, or when the running call
+ * ends if the collector reached it mid-call. client_idx: the client on L. */
+void lcwa_release(lcwa_client *lc, lua_State *L, int client_idx, cwa_pager *p, cwa_req *r);
+void lcwa_client_open(lua_State *L);
+int lcwa_client_new(lua_State *L);
+/* Pushes the decoded body kept for r (or nil) and forgets it. */
+void lcwa_take_value(lua_State *L, int client_idx, const cwa_req *r);
+/* Adds the query table at idx to r; raises InvalidArgument on bad values. */
+void lcwa_add_query(lua_State *L, int idx, cwa_req *r);
+
+/* hooks (lcwa_hooks.c) */
+void lcwa_install_hooks(lcwa_client *lc, cwa_config *cfg, int has_two_factor);
+
+/* pager (lcwa_pager.c) */
+void lcwa_pager_open(lua_State *L);
+int lcwa_client_pages(lua_State *L);
+
+/* requests for concurrent use (lcwa_request.c) */
+void lcwa_request_open(lua_State *L);
+int lcwa_client_submit(lua_State *L);
+int lcwa_client_wait(lua_State *L);
+
+#endif

@@ -1,0 +1,482 @@
+/* cwa.Client: options in, blocking requests, token, close. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lcwa.h"
+
+typedef enum { T_STRING, T_NUMBER, T_INTEGER, T_BOOLEAN, T_CODE, T_RATE, T_FUNCTION } opt_type;
+
+static const struct option {
+    const char *name;
+    opt_type type;
+} options[] = {
+    {"server", T_STRING},       {"username", T_STRING},     {"password", T_STRING},
+    {"two_factor", T_CODE},     {"totp_secret", T_STRING},  {"client_id", T_STRING},
+    {"auth", T_STRING},         {"retries", T_INTEGER},     {"rate_limit", T_RATE},
+    {"burst", T_NUMBER},        {"concurrency", T_INTEGER}, {"timeout", T_NUMBER},
+    {"connect_timeout", T_NUMBER}, {"verify_tls", T_BOOLEAN}, {"ca_file", T_STRING},
+    {"log", T_FUNCTION},        {"debug", T_BOOLEAN},       {"allow_http", T_BOOLEAN},
+    {"token_cache", T_STRING},  {"max_wait", T_NUMBER},     {"backoff_base", T_NUMBER},
+    {"backoff_cap", T_NUMBER},
+};
+
+static const char *const type_words[] = {
+    [T_STRING] = "a string", [T_NUMBER] = "a number", [T_INTEGER] = "an integer",
+    [T_BOOLEAN] = "a boolean", [T_CODE] = "a string or a function",
+    [T_RATE] = "a number or false", [T_FUNCTION] = "a function",
+};
+
+static int type_ok(lua_State *L, int idx, opt_type t)
+{
+    switch (t) {
+    case T_STRING: return lua_type(L, idx) == LUA_TSTRING;
+    case T_NUMBER: return lua_type(L, idx) == LUA_TNUMBER && isfinite(lua_tonumber(L, idx));
+    case T_INTEGER: return lua_isinteger(L, idx) ||
+                           (lua_type(L, idx) == LUA_TNUMBER && lua_tonumber(L, idx) == floor(lua_tonumber(L, idx)) &&
+                            fabs(lua_tonumber(L, idx)) < 1e9);
+    case T_BOOLEAN: return lua_isboolean(L, idx);
+    case T_CODE: return lua_type(L, idx) == LUA_TSTRING || lua_isfunction(L, idx);
+    case T_RATE: return (lua_type(L, idx) == LUA_TNUMBER && isfinite(lua_tonumber(L, idx))) ||
+                        (lua_isboolean(L, idx) && !lua_toboolean(L, idx));
+    case T_FUNCTION: return lua_isfunction(L, idx);
+    }
+    return 0;
+}
+
+/* Raises InvalidArgument for unknown names, wrong types and strings with
+ * NUL bytes, before anything is sent. */
+static void check_options(lua_State *L, int idx)
+{
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option names are strings (got a %s key)",
+                            luaL_typename(L, -2));
+        const char *name = lua_tostring(L, -2);
+        const struct option *o = NULL;
+        for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+            if (strcmp(options[i].name, name) == 0)
+                o = &options[i];
+        if (!o)
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: unknown option '%s'", name);
+        if (!type_ok(L, -1, o->type))
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' must be %s, not %s", name,
+                            type_words[o->type], luaL_typename(L, -1));
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            size_t n;
+            const char *s = lua_tolstring(L, -1, &n);
+            if (strlen(s) != n)
+                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' contains a NUL byte", name);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+static const char *opt_string(lua_State *L, int idx, const char *name)
+{
+    lua_getfield(L, idx, name);
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    lua_pop(L, 1); /* the string stays alive: the options table holds it */
+    return s;
+}
+
+static int opt_number(lua_State *L, int idx, const char *name, double *out)
+{
+    lua_getfield(L, idx, name);
+    int present = lua_type(L, -1) == LUA_TNUMBER;
+    if (present)
+        *out = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return present;
+}
+
+static int opt_bool(lua_State *L, int idx, const char *name, int dflt)
+{
+    lua_getfield(L, idx, name);
+    int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+lcwa_client *lcwa_check_client(lua_State *L, int idx)
+{
+    lcwa_client *lc = luaL_checkudata(L, idx, LCWA_CLIENT);
+    if (!lc->client)
+        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the client is closed");
+    return lc;
+}
+
+void lcwa_enter(lcwa_client *lc, lua_State *L, int idx)
+{
+    if (lc->in_call)
+        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                        "the client is busy: it cannot be used from its own log or two_factor function");
+    lc->L = L;
+    lc->client_index = lua_absindex(L, idx);
+    lc->in_call = 1;
+}
+
+void lcwa_leave(lcwa_client *lc)
+{
+    lc->in_call = 0;
+    /* what the collector let go of during the call is freed now, while
+     * the hooks can still reach this thread */
+    while (lc->deferred) {
+        lcwa_deferred *d = lc->deferred;
+        lc->deferred = d->next;
+        if (d->pager)
+            cwa_pager_free(d->pager);
+        if (d->req)
+            cwa_req_free(d->req);
+        free(d);
+    }
+}
+
+void lcwa_release(lcwa_client *lc, lua_State *L, int client_idx, cwa_pager *p, cwa_req *r)
+{
+    if (!lc->client)
+        return; /* the client freed everything it had */
+    /* its address may come back for a new request: forget the old object */
+    lua_getiuservalue(L, client_idx, UV_REQUESTS);
+    lua_pushnil(L);
+    lua_rawsetp(L, -2, p ? (void *)p : (void *)r);
+    lua_pop(L, 1);
+    if (lc->in_call) {
+        lcwa_deferred *d = malloc(sizeof *d);
+        if (d) {
+            d->pager = p;
+            d->req = r;
+            d->next = lc->deferred;
+            lc->deferred = d;
+        }
+        return; /* without memory it stays with the client until close */
+    }
+    lcwa_enter(lc, L, client_idx);
+    if (p)
+        cwa_pager_free(p);
+    if (r)
+        cwa_req_free(r);
+    lcwa_leave(lc);
+}
+
+int lcwa_client_new(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    check_options(L, 1);
+
+    cwa_config cfg;
+    cwa_config_defaults(&cfg);
+    cfg.server = opt_string(L, 1, "server");
+    cfg.username = opt_string(L, 1, "username");
+    cfg.password = opt_string(L, 1, "password");
+    cfg.two_factor_code = opt_string(L, 1, "two_factor");
+    cfg.totp_secret = opt_string(L, 1, "totp_secret");
+    cfg.client_id = opt_string(L, 1, "client_id");
+    cfg.ca_file = opt_string(L, 1, "ca_file");
+    cfg.token_cache = opt_string(L, 1, "token_cache");
+    const char *auth = opt_string(L, 1, "auth");
+    if (auth) {
+        if (strcmp(auth, "auto") == 0)
+            cfg.auth = CWA_AUTH_AUTO;
+        else if (strcmp(auth, "apitoken") == 0)
+            cfg.auth = CWA_AUTH_APITOKEN;
+        else if (strcmp(auth, "apicredentials") == 0)
+            cfg.auth = CWA_AUTH_APICREDENTIALS;
+        else
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                            "cwa.new: option 'auth' must be \"auto\", \"apitoken\" or \"apicredentials\"");
+    }
+    double d;
+    if (opt_number(L, 1, "retries", &d))
+        cfg.retries = (int)d;
+    if (opt_number(L, 1, "concurrency", &d))
+        cfg.concurrency = (int)d;
+    if (opt_number(L, 1, "rate_limit", &d)) {
+        if (d <= 0)
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                            "cwa.new: option 'rate_limit' must be positive (or false to turn it off)");
+        cfg.rate_limit = d;
+    } else if (!opt_bool(L, 1, "rate_limit", 1)) {
+        cfg.rate_limit = 0;
+    }
+    opt_number(L, 1, "burst", &cfg.burst);
+    opt_number(L, 1, "timeout", &cfg.timeout);
+    opt_number(L, 1, "connect_timeout", &cfg.connect_timeout);
+    opt_number(L, 1, "max_wait", &cfg.max_wait);
+    opt_number(L, 1, "backoff_base", &cfg.backoff_base);
+    opt_number(L, 1, "backoff_cap", &cfg.backoff_cap);
+    cfg.verify_tls = opt_bool(L, 1, "verify_tls", 1);
+    cfg.allow_http = opt_bool(L, 1, "allow_http", 0);
+
+    lcwa_client *lc = lua_newuserdatauv(L, sizeof *lc, UV_COUNT);
+    memset(lc, 0, sizeof *lc);
+    luaL_setmetatable(L, LCWA_CLIENT);
+    int ud = lua_gettop(L);
+
+    lua_createtable(L, 0, 2); /* UV_OPTIONS */
+    lua_getfield(L, 1, "log");
+    lua_setfield(L, -2, "log");
+    lua_getfield(L, 1, "two_factor");
+    int two_factor_fn = lua_isfunction(L, -1);
+    lua_setfield(L, -2, "two_factor");
+    lua_setiuservalue(L, ud, UV_OPTIONS);
+    lua_newtable(L); /* UV_VALUES */
+    lua_setiuservalue(L, ud, UV_VALUES);
+    lua_newtable(L); /* UV_REQUESTS: weak values */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setiuservalue(L, ud, UV_REQUESTS);
+
+    lc->debug = opt_bool(L, 1, "debug", 0);
+    if (two_factor_fn)
+        cfg.two_factor_code = NULL;
+    lcwa_install_hooks(lc, &cfg, two_factor_fn);
+
+    cwa_error err = {0};
+    lcwa_enter(lc, L, ud);
+    lc->client = cwa_client_new(&cfg, &err);
+    lcwa_leave(lc);
+    if (!lc->client) {
+        lcwa_push_error(L, &err);
+        cwa_error_clear(&err);
+        return lua_error(L);
+    }
+    return 1;
+}
+
+/* Closes the pagers and requests still open, then the client. */
+static int client_close(lua_State *L)
+{
+    lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
+    if (!lc->client)
+        return 0;
+    if (lua_getiuservalue(L, 1, UV_REQUESTS) == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            if (luaL_getmetafield(L, -1, "close") != LUA_TNIL) {
+                lua_pushvalue(L, -2);
+                lua_pcall(L, 1, 0, 0) == LUA_OK ? (void)0 : lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    lcwa_enter(lc, L, 1);
+    lcwa_leave(lc); /* frees what was deferred while the client still exists */
+    lc->L = L;
+    cwa_client_free(lc->client);
+    lc->client = NULL;
+    lc->L = NULL;
+    return 0;
+}
+
+static int client_gc(lua_State *L)
+{
+    lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
+    lc->in_call = 0; /* a collected client is never mid-call */
+    return client_close(L);
+}
+
+void lcwa_take_value(lua_State *L, int client_idx, const cwa_req *r)
+{
+    if (!cwa_req_has_body(r)) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_getiuservalue(L, client_idx, UV_VALUES);
+    lua_rawgeti(L, -1, (lua_Integer)cwa_req_id(r));
+    lua_pushnil(L);
+    lua_rawseti(L, -3, (lua_Integer)cwa_req_id(r));
+    lua_remove(L, -2);
+}
+
+static int add_query_value(lua_State *L, cwa_req *r, const char *key, int vidx)
+{
+    size_t n;
+    const char *v;
+    switch (lua_type(L, vidx)) {
+    case LUA_TSTRING:
+        v = lua_tolstring(L, vidx, &n);
+        return cwa_req_query(r, key, v, n);
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, vidx))
+            lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, vidx));
+        else
+            lua_pushfstring(L, "%f", lua_tonumber(L, vidx));
+        v = lua_tolstring(L, -1, &n);
+        n = cwa_req_query(r, key, v, n) == 0 ? 0 : 1;
+        lua_pop(L, 1);
+        return n ? -1 : 0;
+    case LUA_TBOOLEAN:
+        v = lua_toboolean(L, vidx) ? "true" : "false";
+        return cwa_req_query(r, key, v, strlen(v));
+    default:
+        return -2;
+    }
+}
+
+/* Query tables: {key = value}, values strings, numbers, booleans or arrays
+ * of those (joined with commas, as includeFields and ids want). Keys are
+ * sent sorted so the same call always makes the same URL. */
+void lcwa_add_query(lua_State *L, int idx, cwa_req *r)
+{
+    if (lua_isnoneornil(L, idx))
+        return;
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    int keys = lua_gettop(L);
+    lua_Integer nkeys = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            cwa_req_free(r);
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: parameter names must be strings");
+        }
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++nkeys);
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, keys);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    for (lua_Integer i = 1; i <= nkeys; i++) {
+        lua_rawgeti(L, keys, i);
+        const char *key = lua_tostring(L, -1);
+        lua_rawget(L, idx);
+        int rc;
+        if (lua_istable(L, -1)) {
+            luaL_Buffer b;
+            lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+            int t = lua_gettop(L);
+            luaL_buffinit(L, &b);
+            rc = 0;
+            for (lua_Integer j = 1; j <= n && rc == 0; j++) {
+                lua_rawgeti(L, t, j);
+                if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) {
+                    if (j > 1)
+                        luaL_addchar(&b, ',');
+                    luaL_addvalue(&b);
+                } else {
+                    lua_pop(L, 1);
+                    rc = -2;
+                }
+            }
+            luaL_pushresult(&b);
+            if (rc == 0)
+                rc = add_query_value(L, r, key, -1);
+            lua_pop(L, 1);
+        } else {
+            rc = add_query_value(L, r, key, -1);
+        }
+        if (rc != 0) {
+            cwa_req_free(r);
+            if (rc == -2)
+                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                                "query: parameter '%s' must be a string, number, boolean or list of those", key);
+            lcwa_raise_code(L, CWA_E_NOMEM, "out of memory");
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+
+/* client:request(method, path [, query [, body]]) -> decoded body or nil */
+static int client_request(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    int method = luaL_checkoption(L, 2, NULL, method_names);
+    size_t plen, blen = 0;
+    if (lua_type(L, 3) != LUA_TSTRING)
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s", luaL_typename(L, 3));
+    const char *path = lua_tolstring(L, 3, &plen);
+    if (!lua_isnoneornil(L, 4) && !lua_istable(L, 4))
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s", luaL_typename(L, 4));
+    const char *body = NULL;
+    if (!lua_isnoneornil(L, 5)) {
+        if (lua_type(L, 5) != LUA_TSTRING)
+            return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "body: expected JSON text");
+        body = lua_tolstring(L, 5, &blen);
+    }
+    cwa_error err = {0};
+    cwa_req *r = cwa_req_new(lc->client, (cwa_method)method, path, plen, body, blen, &err);
+    if (!r) {
+        lcwa_push_error(L, &err);
+        cwa_error_clear(&err);
+        return lua_error(L);
+    }
+    lcwa_add_query(L, 4, r);
+    lcwa_enter(lc, L, 1);
+    int rc = cwa_client_run(lc->client, r, -1, &err);
+    if (rc < 0 || cwa_req_error(r)->code != CWA_OK) {
+        lcwa_push_error(L, rc < 0 ? &err : cwa_req_error(r));
+        cwa_req_free(r);
+        lcwa_leave(lc);
+        cwa_error_clear(&err);
+        return lua_error(L);
+    }
+    lcwa_take_value(L, 1, r);
+    lua_pushinteger(L, cwa_req_status(r));
+    cwa_req_free(r);
+    lcwa_leave(lc);
+    return 2;
+}
+
+/* client:token() -> token, expires (epoch seconds) */
+static int client_token(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    const char *token;
+    double expires;
+    cwa_error err = {0};
+    lcwa_enter(lc, L, 1);
+    int rc = cwa_client_token(lc->client, &token, &expires, &err);
+    lcwa_leave(lc);
+    if (rc != 0) {
+        lcwa_push_error(L, &err);
+        cwa_error_clear(&err);
+        return lua_error(L);
+    }
+    lua_pushstring(L, token);
+    lua_pushnumber(L, expires);
+    return 2;
+}
+
+static int client_tostring(lua_State *L)
+{
+    lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
+    lua_pushfstring(L, "cwa.Client (%s)", lc->client ? "open" : "closed");
+    return 1;
+}
+
+static const luaL_Reg client_methods[] = {
+    {"request", client_request},
+    {"pages", lcwa_client_pages},
+    {"submit", lcwa_client_submit},
+    {"wait", lcwa_client_wait},
+    {"token", client_token},
+    {"close", client_close},
+    {NULL, NULL},
+};
+
+void lcwa_client_open(lua_State *L)
+{
+    luaL_newmetatable(L, LCWA_CLIENT);
+    luaL_newlib(L, client_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, client_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, client_close);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, client_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+}

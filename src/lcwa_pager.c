@@ -1,0 +1,227 @@
+/* cwa.Pager: the C pager as a Lua object whose next() returns the records
+ * of the next page, in server order, decoded; nil when the listing is over.
+ * close/__close/__gc cancel the pages still in flight. */
+#include <string.h>
+
+#include "lcwa.h"
+
+typedef struct lcwa_pager {
+    cwa_pager *pager;
+} lcwa_pager;
+
+static lcwa_pager *check_pager(lua_State *L)
+{
+    return luaL_checkudata(L, 1, LCWA_PAGER);
+}
+
+/* Pushes the pager's client; returns its lcwa_client (NULL when closed). */
+static lcwa_client *push_client(lua_State *L, int pager_idx)
+{
+    lua_getiuservalue(L, pager_idx, 1);
+    lcwa_client *lc = luaL_testudata(L, -1, LCWA_CLIENT);
+    return lc && lc->client ? lc : NULL;
+}
+
+static int pager_close(lua_State *L)
+{
+    lcwa_pager *lp = check_pager(L);
+    if (!lp->pager)
+        return 0;
+    lcwa_client *lc = push_client(L, 1);
+    cwa_pager *p = lp->pager;
+    lp->pager = NULL;
+    if (lc)
+        lcwa_release(lc, L, lua_gettop(L), p, NULL);
+    lua_pop(L, 1);
+    return 0;
+}
+
+static int pager_next(lua_State *L)
+{
+    lcwa_pager *lp = check_pager(L);
+    if (!lp->pager)
+        return 0;
+    lcwa_client *lc = push_client(L, 1);
+    if (!lc) {
+        lp->pager = NULL; /* freed with its client */
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the client of this listing is closed");
+    }
+    int client_idx = lua_gettop(L);
+    cwa_req *r = NULL;
+    cwa_error err = {0};
+    lcwa_enter(lc, L, client_idx);
+    int rc = cwa_pager_next(lp->pager, &r, &err);
+    if (rc <= 0) {
+        cwa_pager *p = lp->pager;
+        lp->pager = NULL;
+        if (rc < 0)
+            lcwa_push_error(L, &err);
+        cwa_pager_free(p);
+        lcwa_leave(lc);
+        cwa_error_clear(&err);
+        return rc < 0 ? lua_error(L) : 0;
+    }
+    long take = cwa_pager_take(lp->pager);
+    lcwa_take_value(L, client_idx, r);
+    cwa_req_free(r);
+    lcwa_leave(lc);
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+    }
+    /* `limit` ended inside this page: hand out only what belongs */
+    for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i > take; i--) {
+        lua_pushnil(L);
+        lua_rawseti(L, -2, i);
+    }
+    return 1;
+}
+
+static int pager_total(lua_State *L)
+{
+    lcwa_pager *lp = check_pager(L);
+    long total = lp->pager ? cwa_pager_total(lp->pager) : -1;
+    if (total < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, total);
+    return 1;
+}
+
+static int pager_fetched(lua_State *L)
+{
+    lcwa_pager *lp = check_pager(L);
+    lua_pushinteger(L, lp->pager ? cwa_pager_pages_fetched(lp->pager) : 0);
+    return 1;
+}
+
+static int opt_int(lua_State *L, int t, const char *key, long dflt, long lo, long hi)
+{
+    lua_getfield(L, t, key);
+    long v = dflt;
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isinteger(L, -1) && !(lua_type(L, -1) == LUA_TNUMBER &&
+                                       lua_tonumber(L, -1) == (lua_Number)(long)lua_tonumber(L, -1)))
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: expected an integer, got %s", key,
+                            luaL_typename(L, -1));
+        v = (long)lua_tonumber(L, -1);
+        if (v < lo || v > hi)
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: must be between %ld and %ld (got %ld)", key, lo,
+                            hi, v);
+    }
+    lua_pop(L, 1);
+    return (int)(v > 2147483647L ? 2147483647L : v);
+}
+
+static const char *opt_str(lua_State *L, int t, const char *key)
+{
+    lua_getfield(L, t, key);
+    if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
+        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: expected a string, got %s", key, luaL_typename(L, -1));
+    const char *s = lua_tostring(L, -1);
+    lua_pop(L, 1); /* kept alive by the options table */
+    return s;
+}
+
+/* client:pages(path, {page_size, start_page, limit, consistent, id_field,
+ * condition, query = {...}}) -> cwa.Pager */
+int lcwa_client_pages(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s", luaL_typename(L, 2));
+    const char *path = lua_tostring(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    cwa_pager_opts o = {0};
+    o.page_size = opt_int(L, 3, "page_size", 250, 1, 1000);
+    o.start_page = opt_int(L, 3, "start_page", 1, 1, 2147483647L);
+    o.limit = opt_int(L, 3, "limit", -1, 0, 2147483647L);
+    lua_getfield(L, 3, "limit");
+    if (lua_isnil(L, -1))
+        o.limit = -1;
+    lua_pop(L, 1);
+    lua_getfield(L, 3, "consistent");
+    o.consistent = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    o.id_field = opt_str(L, 3, "id_field");
+    o.condition = opt_str(L, 3, "condition");
+
+    /* extra query pairs: sorted so the same listing makes the same URLs */
+    lua_getfield(L, 3, "query");
+    int q = lua_gettop(L);
+    const char *keys[32], *values[32];
+    size_t n = 0;
+    if (lua_istable(L, q)) {
+        lua_newtable(L);
+        int sorted = lua_gettop(L);
+        lua_Integer nk = 0;
+        lua_pushnil(L);
+        while (lua_next(L, q)) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: parameter names must be strings");
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, sorted, ++nk);
+        }
+        if (nk > 32)
+            return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: too many parameters");
+        lua_getglobal(L, "table");
+        lua_getfield(L, -1, "sort");
+        lua_pushvalue(L, sorted);
+        lua_call(L, 1, 0);
+        lua_pop(L, 1);
+        for (lua_Integer i = 1; i <= nk; i++) {
+            lua_rawgeti(L, sorted, i);
+            keys[n] = lua_tostring(L, -1);
+            lua_rawget(L, q);
+            if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+                return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: parameter '%s' must be a string", keys[n]);
+            values[n] = lua_tostring(L, -1);
+            lua_rawseti(L, sorted, nk + i); /* keep the string alive */
+            n++;
+        }
+    } else if (!lua_isnil(L, q)) {
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table");
+    }
+
+    cwa_error err = {0};
+    cwa_pager *p = cwa_pager_new(lc->client, path, &o, keys, values, n, &err);
+    if (!p) {
+        lcwa_push_error(L, &err);
+        cwa_error_clear(&err);
+        return lua_error(L);
+    }
+    lcwa_pager *lp = lua_newuserdatauv(L, sizeof *lp, 1);
+    lp->pager = p;
+    luaL_setmetatable(L, LCWA_PAGER);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    /* the client closes it first if the client is closed first */
+    lua_getiuservalue(L, 1, UV_REQUESTS);
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, p);
+    lua_pop(L, 1);
+    return 1;
+}
+
+static const luaL_Reg pager_methods[] = {
+    {"next", pager_next},
+    {"close", pager_close},
+    {"total", pager_total},
+    {"pages_fetched", pager_fetched},
+    {NULL, NULL},
+};
+
+void lcwa_pager_open(lua_State *L)
+{
+    luaL_newmetatable(L, LCWA_PAGER);
+    luaL_newlib(L, pager_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, pager_close);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, pager_close);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, pager_close);
+    lua_setfield(L, -2, "close");
+    lua_pop(L, 1);
+}

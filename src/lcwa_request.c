@@ -1,0 +1,167 @@
+/* cwa.Request: a request submitted without waiting, for callers that keep
+ * many in flight (client:map). client:wait() drives the client until some
+ * complete and returns them; req:result() gives the body or raises. */
+#include <string.h>
+
+#include "lcwa.h"
+
+typedef struct lcwa_request {
+    cwa_req *req;
+} lcwa_request;
+
+static lcwa_request *check_request(lua_State *L)
+{
+    return luaL_checkudata(L, 1, LCWA_REQUEST);
+}
+
+static lcwa_client *push_client(lua_State *L, int idx)
+{
+    lua_getiuservalue(L, idx, 1);
+    lcwa_client *lc = luaL_testudata(L, -1, LCWA_CLIENT);
+    return lc && lc->client ? lc : NULL;
+}
+
+static int request_close(lua_State *L)
+{
+    lcwa_request *lr = check_request(L);
+    if (!lr->req)
+        return 0;
+    cwa_req *r = lr->req;
+    lr->req = NULL;
+    lcwa_client *lc = push_client(L, 1);
+    if (lc)
+        lcwa_release(lc, L, lua_gettop(L), NULL, r);
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* client:submit(method, path [, query [, body]]) -> cwa.Request */
+int lcwa_client_submit(lua_State *L)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    int method = luaL_checkoption(L, 2, NULL, methods);
+    if (lua_type(L, 3) != LUA_TSTRING)
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s", luaL_typename(L, 3));
+    if (!lua_isnoneornil(L, 4) && !lua_istable(L, 4))
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s", luaL_typename(L, 4));
+    if (!lua_isnoneornil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "body: expected JSON text");
+    size_t plen, blen = 0;
+    const char *path = lua_tolstring(L, 3, &plen);
+    const char *body = lua_isnoneornil(L, 5) ? NULL : lua_tolstring(L, 5, &blen);
+    cwa_error err = {0};
+    cwa_req *r = cwa_req_new(lc->client, (cwa_method)method, path, plen, body, blen, &err);
+    if (!r) {
+        lcwa_push_error(L, &err);
+        cwa_error_clear(&err);
+        return lua_error(L);
+    }
+    lcwa_add_query(L, 4, r);
+    lcwa_request *lr = lua_newuserdatauv(L, sizeof *lr, 1);
+    lr->req = r;
+    luaL_setmetatable(L, LCWA_REQUEST);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    lua_getiuservalue(L, 1, UV_REQUESTS);
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, r);
+    lua_pop(L, 1);
+    cwa_req_submit(r);
+    return 1;
+}
+
+/* client:wait([timeout]) -> array of the cwa.Request objects that completed
+ * (empty on timeout). Requests nobody holds any more are dropped. */
+int lcwa_client_wait(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    double timeout = luaL_optnumber(L, 2, -1);
+    cwa_error err = {0};
+    lcwa_enter(lc, L, 1);
+    int rc = cwa_client_pending(lc->client) > 0 || timeout >= 0
+                 ? cwa_client_run(lc->client, NULL, timeout, &err)
+                 : 0;
+    if (rc < 0) {
+        lcwa_push_error(L, &err);
+        lcwa_leave(lc);
+        cwa_error_clear(&err);
+        return lua_error(L);
+    }
+    lua_newtable(L);
+    lua_getiuservalue(L, 1, UV_REQUESTS);
+    lua_Integer n = 0;
+    cwa_req *r;
+    while ((r = cwa_client_next_done(lc->client))) {
+        if (lua_rawgetp(L, -1, r) == LUA_TUSERDATA)
+            lua_rawseti(L, -3, ++n);
+        else {
+            lua_pop(L, 1);
+            cwa_req_free(r);
+        }
+    }
+    lua_pop(L, 1);
+    lcwa_leave(lc);
+    return 1;
+}
+
+static int request_done(lua_State *L)
+{
+    lcwa_request *lr = check_request(L);
+    lua_pushboolean(L, lr->req && cwa_req_done(lr->req));
+    return 1;
+}
+
+static int request_id(lua_State *L)
+{
+    lcwa_request *lr = check_request(L);
+    if (!lr->req)
+        return 0;
+    lua_pushinteger(L, (lua_Integer)cwa_req_id(lr->req));
+    return 1;
+}
+
+/* req:result() -> body, status; raises the cwa.Error of a failed request */
+static int request_result(lua_State *L)
+{
+    lcwa_request *lr = check_request(L);
+    if (!lr->req || !cwa_req_done(lr->req))
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the request is %s", lr->req ? "not done" : "closed");
+    lcwa_client *lc = push_client(L, 1);
+    if (!lc)
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the client of this request is closed");
+    int client_idx = lua_gettop(L);
+    if (cwa_req_error(lr->req)->code != CWA_OK) {
+        lcwa_push_error(L, cwa_req_error(lr->req));
+        return lua_error(L);
+    }
+    lcwa_take_value(L, client_idx, lr->req);
+    lua_pushinteger(L, cwa_req_status(lr->req));
+    /* the value was handed out: the request has nothing more to give */
+    cwa_req *r = lr->req;
+    lr->req = NULL;
+    lcwa_release(lc, L, client_idx, NULL, r);
+    return 2;
+}
+
+static const luaL_Reg request_methods[] = {
+    {"done", request_done},
+    {"id", request_id},
+    {"result", request_result},
+    {"close", request_close},
+    {NULL, NULL},
+};
+
+void lcwa_request_open(lua_State *L)
+{
+    luaL_newmetatable(L, LCWA_REQUEST);
+    luaL_newlib(L, request_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, request_close);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, request_close);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, request_close);
+    lua_setfield(L, -2, "close");
+    lua_pop(L, 1);
+}
