@@ -44,7 +44,7 @@ INST_LIBDIR ?= $(PREFIX)/lib/lua/5.4
 INST_LUADIR ?= $(PREFIX)/share/lua/5.4
 INST_BINDIR ?= $(PREFIX)/bin
 
-.PHONY: all deps build module sim test demo sanitize clean install lint unit
+.PHONY: all deps build module sim test demo sanitize clean install lint unit bench docs rock-check fuzz valgrind
 
 all: build
 
@@ -106,6 +106,25 @@ sanitize: deps
 	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  sh .ci/busted-summary
+
+# Benchmarks against the peers of issue 7 (not part of `make test`).
+bench: deps build
+	@sh bench/run.sh $(if $(QUICK),--quick,)
+
+docs:
+	@sh .ci/docs
+
+# Builds the rock into a fresh tree, packs it, installs the packed rock into
+# another tree and loads it from there.
+rock-check: deps
+	@sh .ci/rock-check
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
+
+valgrind: deps build
+	@CWA_BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) sh .ci/valgrind
 
 install: $(CORE_SO)
 	install -d $(DESTDIR)$(INST_LIBDIR)/cwa $(DESTDIR)$(INST_LUADIR)/cwa $(DESTDIR)$(INST_BINDIR)

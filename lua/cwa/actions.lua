@@ -1,0 +1,196 @@
+--- Running scripts and commands on computers, and waiting for their results.
+-- Automate gives no job handle for a script run: the result is the new row of
+-- the computer's ScriptHistory. Commands (CommandExecute, command id 2 with
+-- the "shell!!! arguments" parameter form) are polled until their Status is
+-- final. The POSTs are never retried once the server may have acted (the core
+-- retries a POST only on 429, on 503 with Retry-After and on connect failures).
+-- @module cwa.actions
+local core = require "cwa.core"
+local errors = require "cwa.errors"
+
+local invalid = errors.invalid
+
+local actions = {}
+
+local RUNNING = {running = true, pending = true, queued = true, executing = true, scheduled = true}
+
+local function check_id(who, v)
+  if math.type(v) == "integer" and v > 0 then return v end
+  if type(v) == "number" and v > 0 and v == math.floor(v) then return math.tointeger(v) end
+  invalid(who, "expected a positive integer id, got " .. (type(v) == "number" and tostring(v) or type(v)))
+end
+
+local function id_list(who, ids)
+  if type(ids) ~= "table" then return {check_id(who, ids)} end
+  local out = {}
+  for i, v in ipairs(ids) do out[i] = check_id(who .. "[" .. i .. "]", v) end
+  if #out == 0 then invalid(who, "no computer ids given") end
+  return out
+end
+
+-- Script parameters: {name = value} (sent sorted) or {{Key = k, Value = v}, ...}.
+local function parameters(who, params)
+  local list = {}
+  if params == nil then return list end
+  if type(params) ~= "table" then invalid(who, "params must be a table") end
+  if #params > 0 then
+    for i, p in ipairs(params) do
+      if type(p) ~= "table" or p.Key == nil then invalid(who, ("params[%d] must be {Key = ..., Value = ...}"):format(i)) end
+      list[i] = {Key = tostring(p.Key), Value = tostring(p.Value == nil and "" or p.Value)}
+    end
+    return list
+  end
+  local keys = {}
+  for k in pairs(params) do
+    if type(k) ~= "string" then invalid(who, "parameter names must be strings") end
+    keys[#keys + 1] = k
+  end
+  table.sort(keys)
+  for i, k in ipairs(keys) do
+    local v = params[k]
+    if type(v) ~= "string" and type(v) ~= "number" and type(v) ~= "boolean" then
+      invalid(who, "parameter '" .. k .. "' must be a string, number or boolean")
+    end
+    list[i] = {Key = k, Value = tostring(v)}
+  end
+  return list
+end
+
+local function options(who, opts, known)
+  opts = opts or {}
+  if type(opts) ~= "table" then invalid(who, "options must be a table") end
+  for k in pairs(opts) do
+    if not known[k] then invalid(who, "unknown option '" .. tostring(k) .. "'") end
+  end
+  local timeout = opts.timeout or 300
+  local interval = opts.poll_interval or 2
+  if type(timeout) ~= "number" or timeout <= 0 then invalid(who, "timeout must be a positive number of seconds") end
+  if type(interval) ~= "number" or interval <= 0 then invalid(who, "poll_interval must be a positive number") end
+  return opts, timeout, interval
+end
+
+local function field(rec, name)
+  if type(rec) ~= "table" then return nil end
+  local v = rec[name]
+  if v ~= nil then return v end
+  local lower = name:lower()
+  for k, val in pairs(rec) do
+    if type(k) == "string" and k:lower() == lower then return val end
+  end
+end
+
+local function history(client, computer_id, script_id)
+  return client:list("/Computers/" .. computer_id .. "/ScriptHistory", {
+    condition = "ScriptId = " .. script_id, order_by = "Id desc", page_size = 50, limit = 50,
+  })
+end
+
+local function highest_id(rows)
+  local max = 0
+  for _, row in ipairs(rows) do
+    local id = tonumber(field(row, "Id")) or 0
+    if id > max then max = id end
+  end
+  return max
+end
+
+--- Runs a script on one or more computers.
+-- On apitoken servers: POST Batch/ScriptExecute; on the brief's dialect:
+-- POST Computers/{id}/Scripts/{scriptId}/Execute for each computer.
+-- With `wait = true`, polls each computer's ScriptHistory for the new
+-- completed row and returns one result per computer:
+-- `{computer_id, status ("Completed", "Running" when timed out), state, message, row}`.
+-- @param computer_ids an id or a list of ids
+-- @int script_id
+-- @tparam[opt] table params {name = value} or {{Key =, Value =}}
+-- @tparam[opt] table opts wait, timeout (seconds, 300), poll_interval (seconds, 2)
+-- @return without wait: the server's answer; with wait: the results, in the order of computer_ids
+function actions.run_script(client, computer_ids, script_id, params, opts)
+  local who = "run_script"
+  local ids = id_list(who .. ": computer_ids", computer_ids)
+  script_id = check_id(who .. ": script_id", script_id)
+  local list = parameters(who, params)
+  local timeout, interval
+  opts, timeout, interval = options(who, opts, {wait = true, timeout = true, poll_interval = true})
+
+  local before = {}
+  if opts.wait then
+    for _, id in ipairs(ids) do before[id] = highest_id(history(client, id, script_id)) end
+  end
+  client:token() -- logs in, so the dialect is known
+  local answer
+  if client:dialect() == "apicredentials" then
+    local named = {}
+    for _, p in ipairs(list) do named[p.Key] = p.Value end
+    answer = {}
+    for i, id in ipairs(ids) do
+      answer[i] = client:post(("/Computers/%d/Scripts/%d/Execute"):format(id, script_id), {Parameters = named})
+    end
+  else
+    answer = client:post("/Batch/ScriptExecute", {
+      EntityType = "Computer", EntityIds = ids, ScriptId = script_id,
+      Parameters = #list > 0 and list or nil,
+    })
+  end
+  if not opts.wait then return answer end
+
+  local results, open = {}, #ids
+  local deadline = os.time() + timeout
+  for i, id in ipairs(ids) do
+    results[i] = {computer_id = id, status = "Running"}
+  end
+  while open > 0 do
+    for i, id in ipairs(ids) do
+      local r = results[i]
+      if r.status ~= "Completed" then
+        for _, row in ipairs(history(client, id, script_id)) do
+          local row_id = tonumber(field(row, "Id")) or 0
+          if row_id > before[id] and tostring(field(row, "Status")):lower() == "completed" then
+            r.status, r.state, r.message, r.row = "Completed", field(row, "State"), field(row, "DiagnosticMessage"), row
+            open = open - 1
+            break
+          end
+        end
+      end
+    end
+    if open == 0 or os.time() >= deadline then break end
+    core.sleep(interval)
+  end
+  return results
+end
+
+local SHELLS = {
+  cmd = function(text) return "cmd.exe!!! /c " .. text end,
+  powershell = function(text) return 'powershell.exe!!! -Command "' .. text:gsub('"', '\\"') .. '"' end,
+}
+
+--- Runs a command line on a computer (CommandExecute, command 2).
+-- @int computer_id
+-- @string text the command line, e.g. "ipconfig /all"
+-- @tparam[opt] table opts shell ("cmd" or "powershell"), wait (default true),
+--   timeout (seconds, 300), poll_interval (seconds, 2)
+-- @return output (string or nil), status ("Success", "Failed", ...), the command row
+function actions.command(client, computer_id, text, opts)
+  local who = "command"
+  computer_id = check_id(who .. ": computer_id", computer_id)
+  if type(text) ~= "string" or text == "" then invalid(who, "the command text must be a non-empty string") end
+  local timeout, interval
+  opts, timeout, interval = options(who, opts, {shell = true, wait = true, timeout = true, poll_interval = true})
+  local shell = SHELLS[opts.shell or "cmd"]
+  if not shell then invalid(who, "shell must be \"cmd\" or \"powershell\"") end
+  local base = ("/Computers/%d/CommandExecute"):format(computer_id)
+  local row = client:post(base, {ComputerId = computer_id, Command = {Id = 2}, Parameters = {shell(text)}})
+  local command_id = tonumber(field(row, "Id"))
+  if opts.wait == false then return nil, field(row, "Status"), row end
+  if not command_id then
+    errors.raise("InvalidResponse", "CommandExecute answered without a command Id")
+  end
+  local deadline = os.time() + timeout
+  while RUNNING[tostring(field(row, "Status")):lower()] and os.time() < deadline do
+    core.sleep(interval)
+    row = client:get(base .. "/" .. math.tointeger(command_id))
+  end
+  return field(row, "Output"), field(row, "Status"), row
+end
+
+return actions

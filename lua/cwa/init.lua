@@ -1,0 +1,339 @@
+--- cwa: the ConnectWise Automate REST API client for Lua 5.4.
+--
+--     local cwa = require "cwa"
+--     local client = cwa.from_env()
+--     for c in client:computers{condition = "Status = 'Online'"} do print(c.ComputerName) end
+--
+-- The C core (`cwa.core`) logs in, refreshes tokens, retries, keeps to the rate
+-- limit and fetches pages ahead of the loop; this layer names resources, maps
+-- options to query parameters, builds conditions and wraps iterators.
+-- Collections are always filtered by the server (the `condition` option),
+-- never by the client.
+-- @module cwa
+local core = require "cwa.core"
+local cjson = require("cjson").new()
+local errors = require "cwa.errors"
+local cond = require "cwa.cond"
+local env = require "cwa.env"
+
+local cwa = {
+  VERSION = core._VERSION,
+  _VERSION = "cwa " .. core._VERSION,
+  Error = errors.Error,
+  is_error = errors.is_error,
+  quote = cond.quote,
+  where = cond.where,
+  cond = cond,
+  check_condition = cond.check,
+  null = cjson.null,
+}
+
+cjson.encode_invalid_numbers(false)
+
+local invalid = errors.invalid
+
+local Client = {}
+Client.__index = Client
+Client.__name = "cwa.Client"
+
+--- Resources: the plural iterator, the singular getter, the path and the id field.
+local RESOURCES = {
+  {plural = "computers", singular = "computer", path = "/Computers", id = "Id"},
+  {plural = "clients", singular = "client", path = "/Clients", id = "Id"},
+  {plural = "locations", singular = "location", path = "/Locations", id = "Id"},
+  {plural = "contacts", singular = "contact", path = "/Contacts", id = "Id"},
+  {plural = "alerts", singular = "alert", path = "/Alerts", id = "AlertId"},
+  {plural = "scripts", singular = "script", path = "/Scripts", id = "Id"},
+  {plural = "monitors", singular = "monitor", path = "/Monitors", id = "MonitorId"},
+  {plural = "groups", singular = "group", path = "/Groups", id = "Id"},
+  {plural = "tickets", singular = "ticket", path = "/Tickets", id = "TicketId"},
+}
+cwa.RESOURCES = RESOURCES
+
+local ID_FIELDS = {}
+for _, r in ipairs(RESOURCES) do ID_FIELDS[r.path:lower()] = r.id end
+
+local function check_integer(who, v, lo, hi)
+  if math.type(v) ~= "integer" then
+    if type(v) == "number" and v == math.floor(v) and v > -2^53 and v < 2^53 then
+      v = math.tointeger(v)
+    else
+      invalid(who, "expected an integer, got " .. (type(v) == "number" and tostring(v) or type(v)))
+    end
+  end
+  if (lo and v < lo) or (hi and v > hi) then
+    invalid(who, ("must be between %d and %d (got %d)"):format(lo, hi or math.maxinteger, v))
+  end
+  return v
+end
+
+--- Makes a client. Options are those of DESIGN.md: server, username, password,
+-- two_factor, totp_secret, client_id, auth, page_size, retries, rate_limit,
+-- concurrency, timeout, connect_timeout, verify_tls, ca_file, log (plus debug,
+-- allow_http, token_cache, burst, max_wait, backoff_base, backoff_cap).
+-- Nothing is sent until the first call; bad options raise InvalidArgument.
+-- @tparam table opts
+-- @treturn cwa.Client
+-- @raise cwa.Error InvalidArgument
+-- @usage local client = cwa.new{server = "automate.example.com", username = "api", password = pw, client_id = id}
+function cwa.new(opts)
+  if type(opts) ~= "table" then invalid("cwa.new", "expected a table of options, got " .. type(opts)) end
+  local copy, page_size = {}, 250
+  for k, v in pairs(opts) do copy[k] = v end
+  if copy.page_size ~= nil then
+    page_size = check_integer("cwa.new: option 'page_size'", copy.page_size, 1, 1000)
+    copy.page_size = nil
+  end
+  return setmetatable({_core = core.new(copy), page_size = page_size}, Client)
+end
+
+--- A client from the CONNECTWISE_AUTOMATE_* environment variables (see cwa.env);
+-- `overrides` are applied on top.
+function cwa.from_env(overrides)
+  local opts = env.options()
+  for k, v in pairs(overrides or {}) do opts[k] = v end
+  return cwa.new(opts)
+end
+
+local default_client
+--- The client the module-level functions use: cwa.from_env() on first use.
+function cwa.default()
+  if not default_client then default_client = cwa.from_env() end
+  return default_client
+end
+
+--- Replaces the default client (nil forgets it).
+function cwa.set_default(client)
+  if client ~= nil and getmetatable(client) ~= Client then
+    invalid("cwa.set_default", "expected a cwa client")
+  end
+  default_client = client
+end
+
+function Client:__tostring()
+  return "cwa.Client"
+end
+
+function Client:close()
+  self._core:close()
+end
+Client.__close = Client.close
+
+--- The current token and its expiry (epoch seconds); logs in when needed.
+function Client:token()
+  return self._core:token()
+end
+
+--- "apitoken" or "apicredentials" once the client has logged in.
+function Client:dialect()
+  return self._core:dialect()
+end
+
+-- ---------------------------------------------------------------------------
+-- Plain requests
+
+local function encode_body(who, body)
+  if body == nil then return nil end
+  if type(body) == "string" then return body end
+  if type(body) ~= "table" then invalid(who, "body must be a table or JSON text, got " .. type(body)) end
+  local ok, text = pcall(cjson.encode, body)
+  if not ok then invalid(who, "body cannot be encoded as JSON: " .. tostring(text)) end
+  return text
+end
+
+--- GET path (relative to /cwa/api/v1) with an optional query table.
+-- @treturn any the decoded JSON body (nil for an empty answer), and the HTTP status
+function Client:get(path, query)
+  return self._core:request("GET", path, query)
+end
+
+--- POST a body (a table, encoded as JSON, or JSON text).
+function Client:post(path, body, query)
+  return self._core:request("POST", path, query, encode_body("post", body))
+end
+
+function Client:put(path, body, query)
+  return self._core:request("PUT", path, query, encode_body("put", body))
+end
+
+--- PATCH with a JSON Patch array: {{op = "replace", path = "/Name", value = "x"}}.
+function Client:patch(path, body, query)
+  return self._core:request("PATCH", path, query, encode_body("patch", body))
+end
+
+function Client:delete(path, query)
+  return self._core:request("DELETE", path, query)
+end
+
+-- ---------------------------------------------------------------------------
+-- Collections
+
+local COLLECTION_OPTIONS = {
+  condition = true, page_size = true, order_by = true, fields = true, exclude_fields = true,
+  expand = true, ids = true, limit = true, start_page = true, consistent = true,
+  id_field = true, query = true,
+}
+
+local function field_list(who, v)
+  if v == nil then return nil end
+  if type(v) == "string" then return v end
+  if type(v) ~= "table" then invalid(who, "expected a string or a list of strings, got " .. type(v)) end
+  local parts = {}
+  for i, f in ipairs(v) do
+    if type(f) ~= "string" and math.type(f) ~= "integer" then
+      invalid(who, ("item %d must be a string or an integer"):format(i))
+    end
+    parts[i] = tostring(f)
+  end
+  return table.concat(parts, ",")
+end
+
+local function has_field(list, field)
+  for f in (list .. ","):gmatch("([^,]*),") do
+    if f:lower() == field:lower() then return true end
+  end
+  return false
+end
+
+-- Maps the documented options onto the pager's options and query parameters.
+local function pager_options(self, path, opts, who)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then invalid(who, "options must be a table, got " .. type(opts)) end
+  for k in pairs(opts) do
+    if not COLLECTION_OPTIONS[k] then invalid(who, "unknown option '" .. tostring(k) .. "'") end
+  end
+  local query = {}
+  if opts.query ~= nil then
+    if type(opts.query) ~= "table" then invalid(who, "query must be a table") end
+    for k, v in pairs(opts.query) do query[k] = v end
+  end
+  local po = {
+    page_size = opts.page_size and check_integer(who .. ": page_size", opts.page_size, 1, 1000)
+                or self.page_size,
+    start_page = opts.start_page and check_integer(who .. ": start_page", opts.start_page, 1) or 1,
+    limit = opts.limit ~= nil and check_integer(who .. ": limit", opts.limit, 0) or nil,
+    consistent = opts.consistent and true or false,
+    id_field = opts.id_field or ID_FIELDS[path:lower()] or "Id",
+    query = query,
+  }
+  if opts.condition ~= nil then
+    local ok, text = pcall(cond.to_text, opts.condition)
+    if not ok then invalid(who, "condition must be a string or a condition value") end
+    po.condition = text
+  end
+  if opts.order_by ~= nil then
+    if type(opts.order_by) ~= "string" then invalid(who, "order_by must be a string like 'Name asc'") end
+    if po.consistent then
+      invalid(who, "order_by cannot be combined with consistent = true (it orders by the id)")
+    end
+    query.orderBy = opts.order_by
+  end
+  query.includeFields = field_list(who .. ": fields", opts.fields)
+  query.excludeFields = field_list(who .. ": exclude_fields", opts.exclude_fields)
+  query.ids = field_list(who .. ": ids", opts.ids)
+  if opts.expand ~= nil then query.expand = field_list(who .. ": expand", opts.expand) end
+  if po.consistent and query.includeFields and not has_field(query.includeFields, po.id_field) then
+    query.includeFields = query.includeFields .. "," .. po.id_field
+  end
+  return po
+end
+
+--- Iterates over every record of a collection path, fetching pages ahead.
+-- Returns a closing value: leaving the loop early cancels the pages in flight.
+-- An error (after the retry policy is spent) is raised, never a silent end.
+-- @string path e.g. "/Computers" or "/Computers/42/Software"
+-- @tparam[opt] table opts condition, page_size, order_by, fields, exclude_fields,
+--   expand, ids, limit, start_page, consistent
+-- @usage for c in client:each("/Computers", {condition = "Status = 'Online'"}) do ... end
+function Client:each(path, opts)
+  if type(path) ~= "string" then invalid("each", "path must be a string, got " .. type(path)) end
+  local pager = self._core:pages(path, pager_options(self, path, opts, "each"))
+  local records, i, n = nil, 0, 0
+  local function iterate()
+    i = i + 1
+    if i <= n then return records[i] end
+    repeat
+      records = pager:next()
+      if not records then
+        n = 0
+        return nil
+      end
+      n, i = #records, 1
+    until n > 0
+    return records[1]
+  end
+  return iterate, nil, nil, pager
+end
+
+--- Every record of a collection, as an array.
+function Client:list(path, opts)
+  local out, n = {}, 0
+  for rec in self:each(path, opts) do
+    n = n + 1
+    out[n] = rec
+  end
+  return out
+end
+
+--- How many records match: the server's total when it gives one, otherwise
+-- pages of 1000 holding only the id field.
+function Client:count(path, opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then invalid("count", "options must be a table") end
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  local id_field = o.id_field or ID_FIELDS[tostring(path):lower()] or "Id"
+  o.fields = o.fields or {id_field}
+  o.page_size = o.page_size or 1000
+  local pager <close> = self._core:pages(path, pager_options(self, path, o, "count"))
+  local n = 0
+  while true do
+    local records = pager:next()
+    if not records then return n end
+    local total = pager:total()
+    if total and n == 0 then return total end
+    n = n + #records
+  end
+end
+
+local function check_id(who, id)
+  if math.type(id) == "integer" then
+    if id < 0 then invalid(who, "id must not be negative") end
+    return tostring(id)
+  end
+  if type(id) == "number" and id == math.floor(id) and id >= 0 then return ("%d"):format(id) end
+  if type(id) == "string" and id:match("^[%w%-_]+$") and #id <= 64 then return id end
+  if id == nil then invalid(who, "id is required") end
+  invalid(who, "id must be a number or a plain identifier, got " ..
+    (type(id) == "string" and ("%q"):format(id:sub(1, 40)) or type(id)))
+end
+cwa._check_id = check_id
+
+for _, r in ipairs(RESOURCES) do
+  local path, id_field = r.path, r.id
+  Client[r.plural] = function(self, opts)
+    if opts ~= nil and type(opts) ~= "table" then invalid(r.plural, "options must be a table") end
+    local o = {id_field = id_field}
+    for k, v in pairs(opts or {}) do o[k] = v end
+    return self:each(path, o)
+  end
+  Client[r.singular] = function(self, id, query)
+    return (self:get(path .. "/" .. check_id(r.singular, id), query))
+  end
+  cwa[r.plural] = function(opts) return cwa.default()[r.plural](cwa.default(), opts) end
+  cwa[r.singular] = function(id, query) return cwa.default()[r.singular](cwa.default(), id, query) end
+end
+
+-- ---------------------------------------------------------------------------
+-- Actions
+
+local actions = require "cwa.actions"
+Client.run_script = actions.run_script
+Client.command = actions.command
+
+function cwa.each(path, opts) return cwa.default():each(path, opts) end
+function cwa.list(path, opts) return cwa.default():list(path, opts) end
+function cwa.count(path, opts) return cwa.default():count(path, opts) end
+
+cwa.Client = Client
+return cwa
