@@ -155,7 +155,9 @@ describe("cwa.env.options", function()
     assert.are.equal(60, env.options(fake(base{RATE_LIMIT = "60"})).rate_limit)
     assert.is_true(math.type(env.options(fake(base{RATE_LIMIT = "60"})).rate_limit) == "integer")
     assert.are.equal(0.5, env.options(fake(base{RATE_LIMIT = "0.5"})).rate_limit)
-    assert.are.equal(0, env.options(fake(base{RATE_LIMIT = "0"})).rate_limit)
+    for _, s in ipairs{"0", "off", "false", "no", "none", "0.0"} do
+      assert.is_false(env.options(fake(base{RATE_LIMIT = s})).rate_limit, s)
+    end
     fails(base{RATE_LIMIT = "-1"}, "RATE_LIMIT")
     fails(base{RATE_LIMIT = "fast"}, "RATE_LIMIT")
     fails(base{RATE_LIMIT = "inf"}, "RATE_LIMIT")

@@ -12,7 +12,7 @@
 --   CONNECTWISE_AUTOMATE_CA_FILE      ca_file
 --   CONNECTWISE_AUTOMATE_VERIFY_TLS   verify_tls (0/false/no/off, 1/true/yes/on)
 --   CONNECTWISE_AUTOMATE_ALLOW_HTTP   allow_http (same booleans)
---   CONNECTWISE_AUTOMATE_RATE_LIMIT   rate_limit (requests a minute, >= 0)
+--   CONNECTWISE_AUTOMATE_RATE_LIMIT   rate_limit (requests a minute; 0/off -> false)
 --   CONNECTWISE_AUTOMATE_CONCURRENCY  concurrency (integer >= 1)
 --
 -- The 2FA variable applies to either pair. Empty variables count as unset.
@@ -138,14 +138,19 @@ function env.options(getenv)
   local allow = get(n.allow_http)
   if allow then opts.allow_http = boolean(n.allow_http, allow) end
 
+  -- cwa.new takes a positive rate or false (no client-side limit); 0, off,
+  -- false, no and none all mean false here.
   local rate = get(n.rate_limit)
   if rate then
     local x = tonumber(rate)
-    if not x or x ~= x or x < 0 or x == math.huge then
-      bad(n.rate_limit .. " must be a number >= 0 (requests a minute), got "
+    if x == 0 or (not x and (BOOL[rate:lower()] == false or rate:lower() == "none")) then
+      opts.rate_limit = false
+    elseif not x or x ~= x or x < 0 or x == math.huge then
+      bad(n.rate_limit .. " must be a positive number (requests a minute) or 0/off, got "
         .. string.format("%q", rate))
+    else
+      opts.rate_limit = math.tointeger(x) or x
     end
-    opts.rate_limit = math.tointeger(x) or x
   end
 
   local conc = get(n.concurrency)
