@@ -30,8 +30,7 @@
 enum {
     MAX_DEPTH = 64,
     DATE_LEN = 27,  /* YYYY-MM-DDTHH:MM:SS.fffffff */
-    NUM_BUF = 64,   /* longest numeric text converted without allocating */
-    SNIP_MAX = 24   /* bytes of source text quoted in a message */
+    NUM_BUF = 64    /* longest numeric text converted without allocating */
 };
 
 typedef enum val_kind { VAL_STRING, VAL_NUMBER, VAL_DATE, VAL_BOOL, VAL_NULL } val_kind;
@@ -254,12 +253,12 @@ static void set_err(cwa_cond_error *err, cwa_cond_error_kind kind, int column,
     va_end(ap);
 }
 
-/* Printable excerpt of s[0..n) for messages: control bytes and bytes that
- * are not valid UTF-8 become '?', long text ends in "...". */
+/* Printable excerpt of s[0..n) for messages, as long as cap allows: control
+ * bytes and bytes that are not valid UTF-8 become '?', cut text ends in "...". */
 static void snip(const char *s, size_t n, char *out, size_t cap)
 {
     size_t o = 0, i = 0;
-    while (i < n && o + 5 < cap && i < SNIP_MAX) {
+    while (i < n && o + 5 < cap) {
         unsigned char c = (unsigned char)s[i];
         size_t l = u8_valid((const unsigned char *)s + i, n - i);
         if (c >= 0x80 && l > 1 && o + l + 4 < cap) {
@@ -1009,28 +1008,6 @@ cwa_cond *cwa_cond_parse(const char *text, size_t len, cwa_dialect dialect,
  * and the other is not (equal: false, different: true, ordered: false). */
 enum { ORD_LT = -1, ORD_EQ = 0, ORD_GT = 1, ORD_NULLDIFF = 2, ORD_ERR = 3 };
 
-static const cJSON *lookup(const cJSON *rec, const char *path)
-{
-    const cJSON *cur = rec;
-    const char *seg = path;
-    for (;;) {
-        const char *dot = strchr(seg, '.');
-        size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
-        if (!cJSON_IsObject(cur))
-            return NULL;
-        const cJSON *c;
-        for (c = cur->child; c; c = c->next)
-            if (c->string && ci_eq(c->string, strlen(c->string), seg, n))
-                break;
-        if (!c)
-            return NULL;
-        if (!dot || cJSON_IsNull(c))
-            return c; /* a null parent makes every child null, as a SQL join does */
-        cur = c;
-        seg = dot + 1;
-    }
-}
-
 static const char *json_kind(const cJSON *f)
 {
     if (cJSON_IsObject(f))
@@ -1049,7 +1026,7 @@ static const char *json_kind(const cJSON *f)
 static void type_error(const cwa_cond *n, const cJSON *f, const cond_value *v,
                        cwa_cond_error *err)
 {
-    char field[40], val[40];
+    char field[100], val[40];
     snip(n->field, strlen(n->field), field, sizeof field);
     if (v)
         snip(v->text, v->len, val, sizeof val);
@@ -1114,6 +1091,8 @@ static int compare(const cwa_cond *n, const cJSON *f, const cond_value *v, int s
             goto type;
         return sign(memcmp(fd, v->date, DATE_LEN));
     case VAL_NUMBER:
+        if (is_date)
+            goto type;
         if (sn < NUM_BUF && to_double(s, sn, 0, &d))
             return num_ord(d, v->num);
         return sign(ci_cmp(s, sn, v->text, v->len));
@@ -1273,16 +1252,9 @@ static int eval_text_op(const cwa_cond *n, const cJSON *f, cwa_cond_error *err)
     return ci_cmp(n->op == OP_STARTSWITH ? s : s + sn - v->len, v->len, v->text, v->len) == 0;
 }
 
-static int eval_cmp(const cwa_cond *n, const cJSON *rec, cwa_cond_error *err)
+static int eval_value(const cwa_cond *n, const cJSON *f, cwa_cond_error *err)
 {
-    const cJSON *f = lookup(rec, n->field);
     int r = 0;
-    if (!f) {
-        char field[40];
-        snip(n->field, strlen(n->field), field, sizeof field);
-        set_err(err, CWA_COND_ERR_UNKNOWN_FIELD, n->column, "Invalid field '%s'", field);
-        return -1;
-    }
     switch (n->op) {
     case OP_IN:
         for (size_t i = 0; i < n->nvals; i++) {
@@ -1315,6 +1287,53 @@ static int eval_cmp(const cwa_cond *n, const cJSON *rec, cwa_cond_error *err)
     }
     }
     return n->negated ? !r : r;
+}
+
+static int unknown_field(const cwa_cond *n, cwa_cond_error *err)
+{
+    char field[200];
+    snip(n->field, strlen(n->field), field, sizeof field);
+    set_err(err, CWA_COND_ERR_UNKNOWN_FIELD, n->column, "Invalid field '%s'", field);
+    return -1;
+}
+
+/* Walks the rest of the dotted path (seg) from cur, matching names
+ * case-insensitively. A path that goes through an array of objects
+ * (LoggedInUsers.LoggedInUserName) matches when any element matches, as the
+ * server's join does; a null on the way makes the field null. */
+static int eval_path(const cwa_cond *n, const cJSON *cur, const char *seg, cwa_cond_error *err)
+{
+    for (;;) {
+        if (cJSON_IsArray(cur) && seg != n->field) {
+            int any = 0;
+            for (const cJSON *e = cur->child; e; e = e->next) {
+                int r = eval_path(n, e, seg, err);
+                if (r < 0)
+                    return -1;
+                any = any || r;
+            }
+            return any;
+        }
+        if (!cJSON_IsObject(cur))
+            return unknown_field(n, err);
+        const char *dot = strchr(seg, '.');
+        size_t len = dot ? (size_t)(dot - seg) : strlen(seg);
+        const cJSON *c;
+        for (c = cur->child; c; c = c->next)
+            if (c->string && ci_eq(c->string, strlen(c->string), seg, len))
+                break;
+        if (!c)
+            return unknown_field(n, err);
+        if (!dot || cJSON_IsNull(c))
+            return eval_value(n, c, err);
+        cur = c;
+        seg = dot + 1;
+    }
+}
+
+static int eval_cmp(const cwa_cond *n, const cJSON *rec, cwa_cond_error *err)
+{
+    return eval_path(n, rec, n->field, err);
 }
 
 static int eval_node(const cwa_cond *n, const cJSON *rec, cwa_cond_error *err)

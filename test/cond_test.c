@@ -1038,3 +1038,35 @@ UNIT_TEST(cond_eval_field_value_types)
     outcome o = run_d("B > 2024-01-01", rec, CWA_DIALECT_ANY);
     CHECK(o.rc == -1 && o.err.kind == CWA_COND_ERR_TYPE);
 }
+
+UNIT_TEST(cond_path_through_array_of_objects)
+{
+    const char *rec = "{\"LoggedInUsers\": [{\"LoggedInUserName\": \"bob\"},"
+                      " {\"LoggedInUserName\": \"alice\"}], \"None\": [],"
+                      " \"Deep\": [{\"A\": [{\"B\": 1}, {\"B\": 2}]}]}";
+    CHECK(run_d("LoggedInUsers.LoggedInUserName = 'Alice'", rec, CWA_DIALECT_ANY).rc == 1);
+    CHECK(run_d("LoggedInUsers.LoggedInUserName = 'carol'", rec, CWA_DIALECT_ANY).rc == 0);
+    CHECK(run_d("LoggedInUsers.LoggedInUserName like 'b%'", rec, CWA_DIALECT_ANY).rc == 1);
+    CHECK(run_d("None.X = 1", rec, CWA_DIALECT_ANY).rc == 0);
+    CHECK(run_d("Deep.A.B = 2", rec, CWA_DIALECT_ANY).rc == 1);
+    CHECK(run_d("Deep.A.B > 2", rec, CWA_DIALECT_ANY).rc == 0);
+    outcome o = run_d("LoggedInUsers.Nope = 1", rec, CWA_DIALECT_ANY);
+    CHECK(o.rc == -1 && o.err.kind == CWA_COND_ERR_UNKNOWN_FIELD);
+    CHECK_STR(o.err.message, "Invalid field 'LoggedInUsers.Nope'");
+}
+
+UNIT_TEST(cond_date_field_vs_number_is_type_error)
+{
+    outcome o = run_d("RemoteAgentLastContact > 5", COMPUTER, CWA_DIALECT_ANY);
+    CHECK(o.rc == -1 && o.err.kind == CWA_COND_ERR_TYPE);
+}
+
+UNIT_TEST(cond_eval_error_names_long_fields_in_full)
+{
+    const char *t = "AffectedEntities.RemoteMonitorAffectedClient.Id in (5)";
+    outcome o = run_d(t, COMPUTER, CWA_DIALECT_APITOKEN);
+    CHECK(o.rc == -1 && o.err.kind == CWA_COND_ERR_UNKNOWN_FIELD);
+    CHECK_STR(o.err.message, "Invalid field 'AffectedEntities.RemoteMonitorAffectedClient.Id'");
+    o = run_d("Id = 42 and Client >= 3", COMPUTER, CWA_DIALECT_ANY);
+    CHECK(o.rc == -1 && o.err.kind == CWA_COND_ERR_TYPE && o.err.column == 13);
+}
