@@ -1070,3 +1070,136 @@ UNIT_TEST(cond_eval_error_names_long_fields_in_full)
     o = run_d("Id = 42 and Client >= 3", COMPUTER, CWA_DIALECT_ANY);
     CHECK(o.rc == -1 && o.err.kind == CWA_COND_ERR_TYPE && o.err.column == 13);
 }
+
+/* Deterministic fuzz: random mixes of the language's pieces must either
+ * fail with a column inside the text, or parse to a tree whose canonical
+ * text is a fixed point and evaluates without crashing. */
+static unsigned next_rand(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 16) & 0x7fff;
+}
+
+typedef struct gen {
+    char text[512];
+    size_t len;
+    unsigned seed;
+} gen;
+
+static void gen_put(gen *g, const char *s)
+{
+    size_t l = strlen(s);
+    if (g->len + l + 1 < sizeof g->text) {
+        memcpy(g->text + g->len, s, l);
+        g->len += l;
+        g->text[g->len] = '\0';
+    }
+}
+
+static const char *gen_pick(gen *g, const char *const *list, size_t n)
+{
+    return list[next_rand(&g->seed) % n];
+}
+
+#define PICK(g, arr) gen_pick(g, arr, sizeof arr / sizeof arr[0])
+
+static void gen_expr(gen *g, int depth)
+{
+    static const char *const names[] = {"Id", "Client.Id", "Status", "OpenPortsTCP",
+                                         "Comment", "ComputerName", "RemoteAgentLastContact",
+                                         "IsMaster", "FreeMemory", "Client.Name"};
+    static const char *const ops[] = {" = ", "=", " != ", "<>", " > ", "<", " >= ", "<=",
+                                      " eq ", " like ", " not like ", " contains ",
+                                      " not contains ", " startswith ", " endswith "};
+    static const char *const vals[] = {"'a''b'", "\"x\"", "'Online'", "42", "-1.5", "0",
+                                       "2024-02-14", "2024-02-14T10:30:00.5", "'2024-02-14'",
+                                       "true", "False", "null", "'%O''%'", "'W_B%'", "''",
+                                       "'\xc3\xa9'", "3389"};
+    unsigned r = next_rand(&g->seed) % 10;
+    if (depth < 4 && r < 2) {
+        gen_expr(g, depth + 1);
+        gen_put(g, next_rand(&g->seed) % 2 ? " and " : " OR ");
+        gen_expr(g, depth + 1);
+    } else if (depth < 4 && r < 3) {
+        gen_put(g, "(");
+        gen_expr(g, depth + 1);
+        gen_put(g, ")");
+    } else if (depth < 4 && r < 4) {
+        gen_put(g, "not ");
+        gen_expr(g, depth + 1);
+    } else {
+        gen_put(g, PICK(g, names));
+        if (next_rand(&g->seed) % 5 == 0) {
+            gen_put(g, next_rand(&g->seed) % 2 ? " in (" : " not in (");
+            int n = 1 + (int)(next_rand(&g->seed) % 3);
+            for (int i = 0; i < n; i++) {
+                if (i)
+                    gen_put(g, ", ");
+                gen_put(g, PICK(g, vals));
+            }
+            gen_put(g, ")");
+        } else {
+            gen_put(g, PICK(g, ops));
+            gen_put(g, PICK(g, vals));
+        }
+    }
+}
+
+/* Deterministic fuzz: conditions from the grammar, some of them mutated,
+ * must either fail with a column inside the text, or parse to a tree whose
+ * canonical text is a fixed point and evaluates the same way. */
+UNIT_TEST(cond_fuzz_grammar_and_mutations)
+{
+    static const char *const junk[] = {"(", ")", "'", "\"", ",", "==", "not ", "\xff", ".",
+                                       "\\", "%", " and", "or ", "in", "5a", "\x01"};
+    gen g;
+    g.seed = 12345;
+    cJSON *rec = cJSON_Parse(COMPUTER);
+    int parsed = 0, rejected = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        g.len = 0;
+        g.text[0] = '\0';
+        gen_expr(&g, 0);
+        if (next_rand(&g.seed) % 3 == 0 && g.len > 0) {
+            size_t at = next_rand(&g.seed) % g.len;
+            const char *j = PICK(&g, junk);
+            size_t jl = strlen(j);
+            if (g.len + jl < sizeof g.text) {
+                memmove(g.text + at + jl, g.text + at, g.len - at + 1);
+                memcpy(g.text + at, j, jl);
+                g.len += jl;
+            }
+        }
+        for (int d = 0; d < 3; d++) {
+            cwa_cond_error e;
+            cwa_cond *c = cwa_cond_parse(g.text, g.len, (cwa_dialect)d, &e);
+            if (!c) {
+                rejected++;
+                CHECK(e.kind == CWA_COND_ERR_SYNTAX);
+                CHECK(e.column >= 1 && (size_t)e.column <= g.len + 1);
+                CHECK(strlen(e.message) < sizeof e.message);
+                continue;
+            }
+            parsed++;
+            char a[700], b[700];
+            cwa_cond_format(c, a, sizeof a);
+            cwa_cond *c2 = cwa_cond_parse(a, strlen(a), (cwa_dialect)d, &e);
+            CHECK(c2 != NULL);
+            if (!c2)
+                unit_fail(__FILE__, __LINE__, a);
+            if (c2) {
+                cwa_cond_format(c2, b, sizeof b);
+                if (strcmp(a, b) != 0)
+                    unit_fail(__FILE__, __LINE__, a);
+                cwa_cond_error e1, e2;
+                int r1 = cwa_cond_eval(c, rec, &e1), r2 = cwa_cond_eval(c2, rec, &e2);
+                CHECK(r1 == r2 && e1.kind == e2.kind);
+                cwa_cond_free(c2);
+            }
+            cwa_cond_free(c);
+        }
+    }
+    CHECK(parsed > 10000);
+    CHECK(rejected > 5000);
+    cJSON_Delete(rec);
+}
