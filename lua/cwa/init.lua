@@ -16,6 +16,15 @@ local errors = require "cwa.errors"
 local cond = require "cwa.cond"
 local env = require "cwa.env"
 
+--- Module fields.
+-- @field VERSION the version of the package, e.g. "0.1.0" (the same as `cwa.core._VERSION` and the rockspec)
+-- @field _VERSION "cwa " followed by the version
+-- @field Error the metatable of every `cwa.Error` (see `cwa.errors`)
+-- @field null the value JSON `null` decodes to (lua-cjson's `cjson.null`)
+-- @field cond the condition builder module (`cwa.cond`)
+-- @field RESOURCES the resource table: `{plural =, singular =, path =, id =}` for each resource
+-- @field Client the metatable of the clients made by `new`
+-- @table cwa
 local cwa = {
   VERSION = core._VERSION,
   _VERSION = "cwa " .. core._VERSION,
@@ -29,6 +38,37 @@ local cwa = {
 }
 
 cjson.encode_invalid_numbers(false)
+
+--- True when v is a `cwa.Error` (see `cwa.errors.is_error`).
+-- @function is_error
+-- @param v any value
+-- @treturn boolean
+-- @usage local ok, err = pcall(client.get, client, "/Computers/1")
+-- if not ok and cwa.is_error(err) and err.code == "NotFound" then print("gone") end
+
+--- Quotes one value for a condition: strings (in `'`, with `''` for a quote),
+-- numbers, booleans and dates.
+-- @function quote
+-- @param v a string, number, boolean or date value
+-- @treturn string the condition text of the value
+-- @raise cwa.Error InvalidArgument for nil, tables and other types
+-- @usage cwa.quote("O'Brien") --> 'O''Brien'
+
+--- Equality conditions joined with `and`, sorted by field name; a list value
+-- becomes `Field in (...)`.
+-- @function where
+-- @tparam table fields field name to value (or list of values)
+-- @treturn string the condition text
+-- @raise cwa.Error InvalidArgument for a value that cannot be quoted
+-- @usage client:computers{condition = cwa.where{Status = "Online", ["Client.Id"] = 100}}
+
+--- Checks the syntax of a condition with the C parser, before any request.
+-- @function check_condition
+-- @string s the condition text
+-- @treturn[1] boolean true when the condition parses
+-- @treturn[2] nil
+-- @treturn[2] string a message naming the column of the fault
+-- @usage assert(cwa.check_condition("Status = 'Online' and Client.Id = 100"))
 
 local invalid = errors.invalid
 
@@ -76,6 +116,8 @@ end
 -- @treturn cwa.Client
 -- @raise cwa.Error InvalidArgument
 -- @usage local client = cwa.new{server = "automate.example.com", username = "api", password = pw, client_id = id}
+-- @usage local client = cwa.new{server = "http://127.0.0.1:8080", allow_http = true,
+--   username = "u", password = "p", totp_secret = "JBSWY3DPEHPK3PXP"}
 function cwa.new(opts)
   if type(opts) ~= "table" then invalid("cwa.new", "expected a table of options, got " .. type(opts)) end
   local copy, page_size = {}, 250
@@ -89,6 +131,11 @@ end
 
 --- A client from the CONNECTWISE_AUTOMATE_* environment variables (see cwa.env);
 -- `overrides` are applied on top.
+-- @tparam[opt] table overrides options of `new` that replace those from the environment
+-- @treturn Client
+-- @raise cwa.Error InvalidArgument when a variable is missing or malformed (the
+--   message names the variable, never a secret)
+-- @usage local client = cwa.from_env{page_size = 1000}
 function cwa.from_env(overrides)
   local opts = env.options()
   for k, v in pairs(overrides or {}) do opts[k] = v end
@@ -97,12 +144,19 @@ end
 
 local default_client
 --- The client the module-level functions use: cwa.from_env() on first use.
+-- @treturn Client
+-- @raise cwa.Error InvalidArgument as `from_env`
+-- @usage local token = cwa.default():token()
 function cwa.default()
   if not default_client then default_client = cwa.from_env() end
   return default_client
 end
 
 --- Replaces the default client (nil forgets it).
+-- @tparam[opt] Client client
+-- @raise cwa.Error InvalidArgument when client is not a cwa client
+-- @usage cwa.set_default(cwa.new{server = host, username = u, password = p})
+-- for c in cwa.computers{limit = 10} do print(c.ComputerName) end
 function cwa.set_default(client)
   if client ~= nil and getmetatable(client) ~= Client then
     invalid("cwa.set_default", "expected a cwa client")
@@ -110,21 +164,84 @@ function cwa.set_default(client)
   default_client = client
 end
 
+--- Module functions on the default client.
+-- Each calls the method of the same name on `default()`: `cwa.each`, `cwa.list`,
+-- `cwa.count`, and for every resource the plural iterator and the singular
+-- getter (`cwa.computers`, `cwa.computer`, `cwa.clients`, `cwa.client`, ...).
+-- @section default
+
+--- Iterates over a collection with the default client (see `Client:each`).
+-- @function each
+-- @string path
+-- @tparam[opt] table opts
+-- @raise cwa.Error as `Client:each`, and as `from_env` on first use
+-- @usage for c in cwa.each("/Computers", {condition = "Status = 'Online'"}) do print(c.Id) end
+
+--- Every record of a collection with the default client (see `Client:list`).
+-- @function list
+-- @string path
+-- @tparam[opt] table opts
+-- @treturn table
+-- @usage local all = cwa.list("/Clients")
+
+--- The number of matching records with the default client (see `Client:count`).
+-- @function count
+-- @string path
+-- @tparam[opt] table opts
+-- @treturn integer
+-- @usage print(cwa.count("/Computers", {condition = "Status = 'Offline'"}))
+
+--- Iterates over the computers with the default client; the other resources
+-- have the same pair (`clients`/`client`, `locations`/`location`, `contacts`/`contact`,
+-- `alerts`/`alert`, `scripts`/`script`, `monitors`/`monitor`, `groups`/`group`,
+-- `tickets`/`ticket`).
+-- @function computers
+-- @tparam[opt] table opts the options of `Client:each`
+-- @usage for c in cwa.computers{condition = "Client.Id = 100"} do print(c.ComputerName) end
+
+--- One computer by id with the default client.
+-- @function computer
+-- @param id integer or plain identifier
+-- @tparam[opt] table query
+-- @treturn table the record
+-- @raise cwa.Error NotFound, InvalidArgument for a bad id
+-- @usage print(cwa.computer(42).ComputerName)
+
+--- A connection to one Automate server: token, rate limiter, retry policy and
+-- the pages in flight. Made by `new` or `from_env`; a to-be-closed value.
+-- @type Client
+
+--- A short description without secrets: "cwa.Client".
+-- @function Client:__tostring
+-- @treturn string
 function Client:__tostring()
   return "cwa.Client"
 end
 
+--- Closes the client: cancels the pages and requests in flight and frees the
+-- connections. Idempotent; also the `__close` metamethod, so
+-- `local client <close> = cwa.new{...}` closes it at the end of the block.
+-- @usage do
+--   local client <close> = cwa.from_env()
+--   print(client:count("/Computers"))
+-- end
 function Client:close()
   self._core:close()
 end
 Client.__close = Client.close
 
 --- The current token and its expiry (epoch seconds); logs in when needed.
+-- @treturn string the access token (a secret: never print it)
+-- @treturn number when it expires, in seconds since the epoch
+-- @raise cwa.Error Unauthorized, TwoFactorRequired, Network, Timeout, TLS, InvalidResponse
+-- @usage local _, expires = client:token(); print(os.date("!%c", math.floor(expires)))
 function Client:token()
   return self._core:token()
 end
 
 --- "apitoken" or "apicredentials" once the client has logged in.
+-- @treturn ?string the dialect, nil before the first login
+-- @usage client:token(); print(client:dialect())
 function Client:dialect()
   return self._core:dialect()
 end
@@ -142,25 +259,61 @@ local function encode_body(who, body)
 end
 
 --- GET path (relative to /cwa/api/v1) with an optional query table.
+-- @string path e.g. "/Computers/42"
+-- @tparam[opt] table query parameter name to value (percent-encoded by the core)
 -- @treturn any the decoded JSON body (nil for an empty answer), and the HTTP status
+-- @treturn integer the HTTP status
+-- @raise cwa.Error Unauthorized, Forbidden, NotFound, BadRequest, RateLimited,
+--   ServerError, Network, Timeout, TLS, InvalidResponse; InvalidArgument before sending
+-- @usage local computer = client:get("/Computers/42", {includeFields = "Id,ComputerName"})
 function Client:get(path, query)
   return self._core:request("GET", path, query)
 end
 
 --- POST a body (a table, encoded as JSON, or JSON text).
+-- A POST is retried only when the server cannot have acted on it.
+-- @string path
+-- @tparam[opt] table|string body
+-- @tparam[opt] table query
+-- @treturn any the decoded JSON answer
+-- @treturn integer the HTTP status
+-- @raise cwa.Error as `Client:get`; InvalidArgument for a body that cannot be encoded
+-- @usage client:post("/Computers/42/CommandExecute", {ComputerId = 42, Command = {Id = 2}, Parameters = {"cmd.exe!!! /c ver"}})
 function Client:post(path, body, query)
   return self._core:request("POST", path, query, encode_body("post", body))
 end
 
+--- PUT a body (a table, encoded as JSON, or JSON text).
+-- @string path
+-- @tparam[opt] table|string body
+-- @tparam[opt] table query
+-- @treturn any the decoded JSON answer
+-- @treturn integer the HTTP status
+-- @raise cwa.Error as `Client:post`
+-- @usage client:put("/Contacts/7", {Id = 7, FirstName = "Ann"})
 function Client:put(path, body, query)
   return self._core:request("PUT", path, query, encode_body("put", body))
 end
 
 --- PATCH with a JSON Patch array: {{op = "replace", path = "/Name", value = "x"}}.
+-- @string path
+-- @tparam table|string body
+-- @tparam[opt] table query
+-- @treturn any the decoded JSON answer
+-- @treturn integer the HTTP status
+-- @raise cwa.Error as `Client:post`
+-- @usage client:patch("/Computers/42", {{op = "replace", path = "/Comment", value = "moved"}})
 function Client:patch(path, body, query)
   return self._core:request("PATCH", path, query, encode_body("patch", body))
 end
 
+--- DELETE path.
+-- @string path
+-- @tparam[opt] table query
+-- @treturn any the decoded JSON answer (usually nil)
+-- @treturn integer the HTTP status
+-- @raise cwa.Error as `Client:get`
+-- @usage client:delete("/Groups/12")
 function Client:delete(path, query)
   return self._core:request("DELETE", path, query)
 end
@@ -244,6 +397,12 @@ end
 -- @string path e.g. "/Computers" or "/Computers/42/Software"
 -- @tparam[opt] table opts condition, page_size, order_by, fields, exclude_fields,
 --   expand, ids, limit, start_page, consistent
+-- @treturn function the iterator, giving one record (a table) a call
+-- @return nil
+-- @return nil
+-- @return the pager, a to-be-closed value
+-- @raise cwa.Error InvalidArgument for bad options (before any request); from the
+--   loop, the errors of `Client:get`
 -- @usage for c in client:each("/Computers", {condition = "Status = 'Online'"}) do ... end
 function Client:each(path, opts)
   if type(path) ~= "string" then invalid("each", "path must be a string, got " .. type(path)) end
@@ -266,6 +425,11 @@ function Client:each(path, opts)
 end
 
 --- Every record of a collection, as an array.
+-- @string path
+-- @tparam[opt] table opts the options of `Client:each`
+-- @treturn table an array of records
+-- @raise cwa.Error as `Client:each`
+-- @usage local offline = client:list("/Computers", {condition = "Status = 'Offline'", fields = {"Id", "ComputerName"}})
 function Client:list(path, opts)
   local out, n = {}, 0
   for rec in self:each(path, opts) do
@@ -277,6 +441,11 @@ end
 
 --- How many records match: the server's total when it gives one, otherwise
 -- pages of 1000 holding only the id field.
+-- @string path
+-- @tparam[opt] table opts the options of `Client:each`
+-- @treturn integer
+-- @raise cwa.Error as `Client:each`
+-- @usage print(client:count("/Computers", {condition = "Client.Id = 100"}))
 function Client:count(path, opts)
   opts = opts or {}
   if type(opts) ~= "table" then invalid("count", "options must be a table") end
@@ -309,6 +478,47 @@ local function check_id(who, id)
 end
 cwa._check_id = check_id
 
+--- Iterates over the computers (`/Computers`), fetching pages ahead.
+-- The other resources have the same iterator and getter pair: `clients`/`client`
+-- (`/Clients`), `locations`/`location`, `contacts`/`contact`, `alerts`/`alert`
+-- (id field AlertId), `scripts`/`script`, `monitors`/`monitor` (MonitorId),
+-- `groups`/`group`, `tickets`/`ticket` (TicketId).
+-- @function Client:computers
+-- @tparam[opt] table opts the options of `Client:each`
+-- @return the iterator values of `Client:each`
+-- @raise cwa.Error as `Client:each`
+-- @usage for c in client:computers{condition = "Status = 'Online'", fields = "Id,ComputerName"} do
+--   print(c.Id, c.ComputerName)
+-- end
+
+--- One computer by id (`GET /Computers/{id}`).
+-- @function Client:computer
+-- @param id an integer, or a plain identifier (letters, digits, `-`, `_`)
+-- @tparam[opt] table query e.g. `{includeFields = "Id,ComputerName"}`
+-- @treturn table the record
+-- @raise cwa.Error NotFound; InvalidArgument for a bad id; as `Client:get`
+-- @usage local c = client:computer(42)
+
+--- Runs a script on computers (see `cwa.actions.run_script`).
+-- @function Client:run_script
+-- @param computer_ids an id or a list of ids
+-- @int script_id
+-- @tparam[opt] table params
+-- @tparam[opt] table opts wait, timeout, poll_interval
+-- @return the server's answer, or with `wait` one result per computer
+-- @raise cwa.Error as `Client:post`
+-- @usage local results = client:run_script({42, 43}, 6001, {Name = "x"}, {wait = true})
+
+--- Runs a command line on a computer (see `cwa.actions.command`).
+-- @function Client:command
+-- @int computer_id
+-- @string text
+-- @tparam[opt] table opts shell, wait, timeout, poll_interval
+-- @treturn ?string the output
+-- @treturn ?string the status
+-- @treturn table the command row
+-- @raise cwa.Error as `Client:post`
+-- @usage local out = client:command(42, "ipconfig /all", {shell = "cmd"})
 for _, r in ipairs(RESOURCES) do
   local path, id_field = r.path, r.id
   Client[r.plural] = function(self, opts)
