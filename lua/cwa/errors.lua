@@ -12,14 +12,14 @@ local errors = {}
 
 --- The metatable of every cwa.Error.
 -- Its `__tostring` gives one line without secrets, e.g.
--- `NotFound (404): GET https://host/cwa/api/v1/Computers/9: not found`.
+-- `cwa.Error NotFound (HTTP 404): not found [GET https://host/cwa/api/v1/Computers/9]`.
 -- @table Error
 errors.Error = core.Error
 
 --- Makes an error object from a table of fields (code is required).
 -- @tparam table fields code (required), message, status, details, method, url, attempts
 -- @treturn cwa.Error
--- @raise a Lua error when `fields.code` is missing or not a known code
+-- @raise a Lua error when `fields.code` is missing
 -- @usage local e = errors.new{code = "NotFound", message = "no such computer", status = 404}
 function errors.new(fields)
   return core.error_new(fields)
