@@ -100,11 +100,17 @@ end
 -- With `wait = true`, polls each computer's ScriptHistory for the new
 -- completed row and returns one result per computer:
 -- `{computer_id, status ("Completed", "Running" when timed out), state, message, row}`.
+-- @tparam cwa.Client client (the method form `client:run_script(...)` passes it)
 -- @param computer_ids an id or a list of ids
 -- @int script_id
 -- @tparam[opt] table params {name = value} or {{Key =, Value =}}
 -- @tparam[opt] table opts wait, timeout (seconds, 300), poll_interval (seconds, 2)
 -- @return without wait: the server's answer; with wait: the results, in the order of computer_ids
+-- @raise cwa.Error InvalidArgument for bad ids, parameters or options (before any
+--   request); the errors of `Client:post` and `Client:list` (see `cwa.Client`)
+-- @usage for _, r in ipairs(client:run_script({42, 43}, 6001, {Path = "C:\\Temp"}, {wait = true, timeout = 120})) do
+--   print(r.computer_id, r.status, r.message)
+-- end
 function actions.run_script(client, computer_ids, script_id, params, opts)
   local who = "run_script"
   local ids = id_list(who .. ": computer_ids", computer_ids)
@@ -170,6 +176,14 @@ local SHELLS = {
 -- @tparam[opt] table opts shell ("cmd" or "powershell"), wait (default true),
 --   timeout (seconds, 300), poll_interval (seconds, 2)
 -- @return output (string or nil), status ("Success", "Failed", ...), the command row
+-- @tparam cwa.Client client (the method form `client:command(...)` passes it)
+-- @treturn ?string the output
+-- @treturn ?string the status
+-- @treturn table the command row as the server last returned it
+-- @raise cwa.Error InvalidArgument for a bad id, text, shell or option (before any
+--   request); InvalidResponse when the server answers without a command Id; the
+--   errors of `Client:post` and `Client:get`
+-- @usage local out, status = client:command(42, "Get-Service spooler", {shell = "powershell", timeout = 60})
 function actions.command(client, computer_id, text, opts)
   local who = "command"
   computer_id = check_id(who .. ": computer_id", computer_id)
