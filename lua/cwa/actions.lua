@@ -171,14 +171,13 @@ local SHELLS = {
 }
 
 --- Runs a command line on a computer (CommandExecute, command 2).
+-- @tparam cwa.Client client (the method form `client:command(...)` passes it)
 -- @int computer_id
 -- @string text the command line, e.g. "ipconfig /all"
 -- @tparam[opt] table opts shell ("cmd" or "powershell"), wait (default true),
 --   timeout (seconds, 300), poll_interval (seconds, 2)
--- @return output (string or nil), status ("Success", "Failed", ...), the command row
--- @tparam cwa.Client client (the method form `client:command(...)` passes it)
 -- @treturn ?string the output
--- @treturn ?string the status
+-- @treturn ?string the status ("Success", "Failed", ...)
 -- @treturn table the command row as the server last returned it
 -- @raise cwa.Error InvalidArgument for a bad id, text, shell or option (before any
 --   request); InvalidResponse when the server answers without a command Id; the
