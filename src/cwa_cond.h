@@ -67,7 +67,19 @@ void cwa_cond_free(cwa_cond *cond);
  * (err filled: unknown field, type mismatch, server-style failure).
  * Strings compare case-insensitively; numbers numerically; values that look
  * like ISO dates compare as dates; `contains` tests substrings of strings and
- * membership in arrays; `like` uses % and _ wildcards. */
+ * membership in arrays; `like` uses % and _ wildcards.
+ *
+ * Details the simulator relies on: field names match case-insensitively;
+ * a path through an array of objects (LoggedInUsers.LoggedInUserName)
+ * matches when any element does; a null on the path makes the field null.
+ * A null field equals only `null`, is `!=` every other value and is never
+ * ordered, like or contained. A numeric string field compares numerically
+ * with a number. An unknown field is CWA_COND_ERR_UNKNOWN_FIELD with the
+ * message "Invalid field 'X'" (no column prefix; err->column is set), and is
+ * reported even when other operands already decide the result. In the
+ * apitoken dialect a quoted literal in = != < > <= >= or `in` against a date
+ * string field is CWA_COND_ERR_SERVER ("An error has occurred."). `like`
+ * takes `\` as its escape (`\%`, `\_`). Evaluation never allocates. */
 int cwa_cond_eval(const cwa_cond *cond, const struct cJSON *record,
                   cwa_cond_error *err);
 
@@ -75,9 +87,12 @@ int cwa_cond_eval(const cwa_cond *cond, const struct cJSON *record,
 void cwa_cond_each_field(const cwa_cond *cond,
                          void (*fn)(const char *field, void *ud), void *ud);
 
-/* Writes the canonical text of the tree (single-quoted strings, upper-case
- * free, one space around operators) into out; returns the length it needed
- * (like snprintf). Parsing the output gives an equal tree. */
+/* Writes the canonical text of the tree (lower-case keywords, `=`/`!=` for
+ * eq/<>, one space around operators, parentheses only where precedence needs
+ * them) into out; returns the length it needed (like snprintf). Strings are
+ * single-quoted, or double-quoted when they contain a single quote and no
+ * double quote; a quote is doubled only when the string has both. Numbers
+ * and dates keep their text. Parsing the output gives an equal tree. */
 size_t cwa_cond_format(const cwa_cond *cond, char *out, size_t cap);
 
 #endif
