@@ -598,21 +598,21 @@ static cwa_cond *new_node(parser *p, node_kind kind)
     return n;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+/* Returns arr with room for need elements (doubling, so appends stay
+ * linear), or NULL with arr untouched when memory ran out. */
+static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
-        return 0;
+        return arr;
     size_t nc = *cap ? *cap * 2 : 4;
     while (nc < need)
         nc *= 2;
     if (nc > SIZE_MAX / elem)
-        return -1;
-    void *na = realloc(*arr, nc * elem);
-    if (!na)
-        return -1;
-    *arr = na;
-    *cap = nc;
-    return 0;
+        return NULL;
+    void *na = realloc(arr, nc * elem);
+    if (na)
+        *cap = nc;
+    return na;
 }
 
 /* Adds kid to an and/or node, splicing in kid's operands when it is the same
@@ -620,11 +620,13 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 static int add_kid(parser *p, cwa_cond *n, cwa_cond *kid)
 {
     size_t add = kid->kind == n->kind ? kid->nkids : 1;
-    if (grow((void **)&n->kids, &n->capkids, n->nkids + add, sizeof *n->kids)) {
+    cwa_cond **kids = grow(n->kids, &n->capkids, n->nkids + add, sizeof *n->kids);
+    if (!kids) {
         cwa_cond_free(kid);
         nomem(p);
         return -1;
     }
+    n->kids = kids;
     if (kid->kind == n->kind) {
         memcpy(n->kids + n->nkids, kid->kids, add * sizeof *n->kids);
         n->nkids += add;
@@ -731,10 +733,12 @@ static int parse_value(parser *p, cond_value *v, const char *after)
 
 static int push_value(parser *p, cwa_cond *n, const char *after)
 {
-    if (grow((void **)&n->vals, &n->capvals, n->nvals + 1, sizeof *n->vals)) {
+    cond_value *vals = grow(n->vals, &n->capvals, n->nvals + 1, sizeof *n->vals);
+    if (!vals) {
         nomem(p);
         return -1;
     }
+    n->vals = vals;
     cond_value *v = &n->vals[n->nvals];
     if (parse_value(p, v, after)) {
         if (!p->failed)
