@@ -204,10 +204,51 @@ int lcwa_client_pages(lua_State *L)
     return 1;
 }
 
+/***
+ * A listing in progress: the object `Client:pages` returns and `cwa.Client:each`
+ * wraps. The pages after the current one are fetched ahead, concurrently.
+ * Closing it (or leaving a `for` loop that holds it as the closing value)
+ * cancels the pages in flight; `__gc` does the same.
+ * @submodule cwa.core
+ */
+
+/***
+ * @type Pager
+ */
+
 static const luaL_Reg pager_methods[] = {
+    /***
+     * The records of the next page, in server order.
+     * @function Pager:next
+     * @treturn ?table an array of decoded records (may be empty), nil when
+     *   the listing is over (the pager is then closed)
+     * @raise cwa.Error the error of the page once the retry policy is spent;
+     *   InvalidArgument when the client of this listing is closed
+     * @usage local pager <close> = client:pages("/Computers", {page_size = 500})
+     * for records in function() return pager:next() end do print(#records) end
+     */
     {"next", pager_next},
+    /***
+     * Cancels the pages in flight and frees the pager. Idempotent; also
+     * `__close` and `__gc`.
+     * @function Pager:close
+     * @usage pager:close()
+     */
     {"close", pager_close},
+    /***
+     * The total number of records, when the server said (an `X-Total-Count`
+     * header or a `TotalRecordCount` field).
+     * @function Pager:total
+     * @treturn ?integer the total, nil when unknown or when the pager is closed
+     * @usage local records = pager:next(); print(pager:total() or #records)
+     */
     {"total", pager_total},
+    /***
+     * How many pages have been received so far.
+     * @function Pager:pages_fetched
+     * @treturn integer 0 for a closed pager
+     * @usage print(pager:pages_fetched())
+     */
     {"pages_fetched", pager_fetched},
     {NULL, NULL},
 };

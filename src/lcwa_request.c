@@ -144,10 +144,48 @@ static int request_result(lua_State *L)
     return 2;
 }
 
+/***
+ * A request submitted without waiting (`Client:submit`), for callers that
+ * keep many in flight; `Client:wait` drives the transfers.
+ * @submodule cwa.core
+ */
+
+/***
+ * @type Request
+ */
+
 static const luaL_Reg request_methods[] = {
+    /***
+     * Whether the request has finished (with an answer or an error).
+     * @function Request:done
+     * @treturn boolean false for a closed request
+     * @usage if req:done() then print(req:result()) end
+     */
     {"done", request_done},
+    /***
+     * A number that identifies the request within its client.
+     * @function Request:id
+     * @treturn ?integer nil for a closed request
+     * @usage local by_id = {}; by_id[req:id()] = "computer 42"
+     */
     {"id", request_id},
+    /***
+     * The answer of a finished request. The value is handed out once: the
+     * request is closed afterwards.
+     * @function Request:result
+     * @treturn any the decoded JSON body (nil for an empty answer)
+     * @treturn integer the HTTP status
+     * @raise cwa.Error the error of the request; InvalidArgument when it is
+     *   not done, closed, or its client is closed
+     * @usage for _, req in ipairs(client:wait(5)) do print(req:id(), req:result()) end
+     */
     {"result", request_result},
+    /***
+     * Cancels the request if it is still running and frees it. Idempotent;
+     * also `__close` and `__gc`.
+     * @function Request:close
+     * @usage local req <close> = client:submit("GET", "/Computers/42")
+     */
     {"close", request_close},
     {NULL, NULL},
 };
