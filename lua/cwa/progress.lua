@@ -43,7 +43,7 @@ function progress.new(opts)
   return setmetatable({
     label = opts.label or "records", page_size = opts.page_size or 250,
     out = out, enabled = enabled and true or false, clock = now,
-    started = now(), records = 0, shown = false, last_pages = -1, last_time = -1,
+    started = now(), records = 0, shown = false, last_page = -1, last_time = -1,
   }, Progress)
 end
 
@@ -55,11 +55,14 @@ local function human_duration(s)
 end
 
 --- The text of the line for the given counts (no terminal control codes).
+-- @string label
 -- @int records read so far
--- @int pages fetched so far
+-- @int page the page being read
+-- @tparam[opt] int fetched pages fetched so far (read ahead included)
 -- @tparam[opt] int total records the server announced
 -- @number elapsed seconds since the start
-function progress.text(label, records, pages, total, elapsed)
+-- @int page_size records a page (for the number of pages of the total)
+function progress.text(label, records, page, fetched, total, elapsed, page_size)
   local parts = {}
   if total and total > 0 then
     parts[#parts + 1] = ("%s: %d/%d records (%d%%)"):format(label, records, total,
@@ -67,7 +70,10 @@ function progress.text(label, records, pages, total, elapsed)
   else
     parts[#parts + 1] = ("%s: %d records"):format(label, records)
   end
-  parts[#parts + 1] = pages .. (pages == 1 and " page" or " pages")
+  local pages = "page " .. page
+  if total and total > 0 and page_size then pages = pages .. "/" .. -(-total // page_size) end
+  if fetched and fetched > page then pages = pages .. " (" .. fetched .. " fetched)" end
+  parts[#parts + 1] = pages
   if elapsed and elapsed >= 1 then
     local rate = records / elapsed
     parts[#parts + 1] = ("%.0f/s"):format(rate)
@@ -78,25 +84,26 @@ function progress.text(label, records, pages, total, elapsed)
   return table.concat(parts, ", ")
 end
 
---- Counts one more record and redraws when due. `pager` (the fourth value of
--- an iterator) gives the pages fetched and the total; without it, pages are
--- estimated from the page size.
+--- Counts n (1) more records and redraws when due: on a new page or a new
+-- second. `pager` (the fourth value of an iterator) gives the pages fetched
+-- ahead and the total, when the server announces one.
 function Progress:update(pager, n)
   self.records = self.records + (n or 1)
   if not self.enabled or self.records <= self.page_size then return end
-  local pages, total
+  local fetched, total
   if pager then
     local ok, p = pcall(pager.pages_fetched, pager)
-    if ok then pages = p end
+    if ok then fetched = p end
     local ok2, t = pcall(pager.total, pager)
     if ok2 then total = t end
   end
-  pages = pages or -(-self.records // self.page_size)
+  local page = -(-self.records // self.page_size)
   local t = self.clock()
-  if pages == self.last_pages and t == self.last_time then return end
-  self.last_pages, self.last_time = pages, t
+  if page == self.last_page and t == self.last_time then return end
+  self.last_page, self.last_time = page, t
   self.total = total
-  self.out:write("\r", progress.text(self.label, self.records, pages, total, t - self.started), "\27[K")
+  self.out:write("\r", progress.text(self.label, self.records, page, fetched, total,
+    t - self.started, self.page_size), "\27[K")
   if self.out.flush then self.out:flush() end
   self.shown = true
 end
