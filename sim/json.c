@@ -1,0 +1,115 @@
+#include "json.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int write_string(cwa_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!s)
+        s = "";
+    if (cwa_buf_reserve(b, strlen(s) + 2) != 0 || cwa_buf_putc(b, '"') != 0)
+        return -1;
+    const char *run = s;
+    for (const unsigned char *p = (const unsigned char *)s;; p++) {
+        unsigned char c = *p;
+        if (c && c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (cwa_buf_append(b, run, (size_t)((const char *)p - run)) != 0)
+            return -1;
+        if (!c)
+            break;
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        if (cwa_buf_append(b, esc, n) != 0)
+            return -1;
+        run = (const char *)p + 1;
+    }
+    return cwa_buf_putc(b, '"');
+}
+
+static int write_number(cwa_buf *b, double d)
+{
+    char buf[32];
+    if (isnan(d) || isinf(d))
+        return cwa_buf_puts(b, "null");
+    if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+        long long v = (long long)d;
+        char *p = buf + sizeof buf;
+        unsigned long long u = v < 0 ? (unsigned long long)(-v) : (unsigned long long)v;
+        *--p = '\0';
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        return cwa_buf_puts(b, p);
+    }
+    snprintf(buf, sizeof buf, "%1.15g", d);
+    double back;
+    if (sscanf(buf, "%lg", &back) != 1 || back != d)
+        snprintf(buf, sizeof buf, "%1.17g", d);
+    return cwa_buf_puts(b, buf);
+}
+
+int sim_json_write(cwa_buf *b, const cJSON *item)
+{
+    const cJSON *c;
+    int rc = 0;
+    switch (item->type & 0xff) {
+    case cJSON_NULL: return cwa_buf_puts(b, "null");
+    case cJSON_False: return cwa_buf_puts(b, "false");
+    case cJSON_True: return cwa_buf_puts(b, "true");
+    case cJSON_Number: return write_number(b, item->valuedouble);
+    case cJSON_String: return write_string(b, item->valuestring);
+    case cJSON_Raw: return cwa_buf_puts(b, item->valuestring ? item->valuestring : "");
+    case cJSON_Array:
+        rc = cwa_buf_putc(b, '[');
+        for (c = item->child; c && rc == 0; c = c->next) {
+            if (c != item->child)
+                rc = cwa_buf_putc(b, ',');
+            rc |= sim_json_write(b, c);
+        }
+        return rc | cwa_buf_putc(b, ']');
+    case cJSON_Object:
+        rc = cwa_buf_putc(b, '{');
+        for (c = item->child; c && rc == 0; c = c->next) {
+            if (c != item->child)
+                rc = cwa_buf_putc(b, ',');
+            rc |= write_string(b, c->string);
+            rc |= cwa_buf_putc(b, ':');
+            rc |= sim_json_write(b, c);
+        }
+        return rc | cwa_buf_putc(b, '}');
+    default: return cwa_buf_puts(b, "null");
+    }
+}
+
+char *sim_json_print(const cJSON *item, size_t *len)
+{
+    cwa_buf b = {0};
+    if (sim_json_write(&b, item) != 0) {
+        cwa_buf_free(&b);
+        return NULL;
+    }
+    return cwa_buf_steal(&b, len);
+}
