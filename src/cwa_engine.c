@@ -166,6 +166,7 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
         return NULL;
     }
     curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->concurrency + 1);
+    c->conc_limit = cfg->concurrency;
     double burst = cfg->burst > 0 ? cfg->burst : cfg->rate_limit;
     cwa_rate_init(&c->rate, cfg->rate_limit, burst, cwa_time_mono());
     struct timespec ts;
@@ -522,15 +523,34 @@ static void log_attempt(cwa_client *c, cwa_req *r, CURLcode rc)
                  r->resp.len, ms);
 }
 
+/* A server that answers 429 with requests in flight may be limiting
+ * concurrency: halve the cap, then win it back one request per round of
+ * successes (additive increase, multiplicative decrease). */
+static void adapt_concurrency(cwa_client *c, long status)
+{
+    if (status == 429) {
+        double half = c->in_flight / 2;
+        c->conc_limit = half < 1 ? 1 : (half < c->conc_limit ? half : c->conc_limit);
+    } else if (status >= 200 && status < 300 && c->conc_limit < c->cfg.concurrency) {
+        c->conc_limit += 1.0 / c->conc_limit;
+        if (c->conc_limit > c->cfg.concurrency)
+            c->conc_limit = c->cfg.concurrency;
+    }
+}
+
 static void attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
 {
     long status = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
     r->status = rc == CURLE_OK ? status : 0;
     log_attempt(c, r, rc);
-    if (rc == CURLE_OK && r->hdr.ratelimit_remaining >= 0)
-        cwa_rate_observe(&c->rate, r->hdr.ratelimit_limit, r->hdr.ratelimit_remaining,
+    if (rc == CURLE_OK && r->hdr.ratelimit_remaining >= 0) {
+        /* the other requests in flight may not have reached the server yet */
+        long remaining = r->hdr.ratelimit_remaining - (c->in_flight - 1);
+        cwa_rate_observe(&c->rate, r->hdr.ratelimit_limit, remaining < 0 ? 0 : remaining,
                          r->hdr.ratelimit_reset, cwa_time_mono());
+    }
+    adapt_concurrency(c, r->status);
     if (r->kind == KIND_DATA)
         data_complete(c, r, rc);
     else
@@ -543,8 +563,9 @@ static double schedule(cwa_client *c, cwa_error *err)
 {
     double wake = 0;
     double now = cwa_time_mono();
+    int cap = (int)c->conc_limit;
     /* auth requests jump the queue */
-    for (cwa_req *r = c->pending_head; r && c->in_flight < c->cfg.concurrency; r = r->next) {
+    for (cwa_req *r = c->pending_head; r && c->in_flight < cap; r = r->next) {
         if (r->kind == KIND_DATA || r->state != REQ_QUEUED)
             continue;
         if (r->not_before > now) {
@@ -558,7 +579,7 @@ static double schedule(cwa_client *c, cwa_error *err)
         if (cwa__transfer_start(c, r, NULL, err) != 0)
             return -1;
     }
-    for (cwa_req *r = c->pending_head, *next; r && c->in_flight < c->cfg.concurrency; r = next) {
+    for (cwa_req *r = c->pending_head, *next; r && c->in_flight < cap; r = next) {
         next = r->next;
         if (r->kind != KIND_DATA || r->state != REQ_QUEUED)
             continue;
@@ -586,7 +607,7 @@ static double schedule(cwa_client *c, cwa_error *err)
         }
         if (ready == 0) {
             /* an auth request was queued: start it at once if allowed */
-            if (c->auth_req && c->auth_req->state == REQ_QUEUED && c->in_flight < c->cfg.concurrency &&
+            if (c->auth_req && c->auth_req->state == REQ_QUEUED && c->in_flight < cap &&
                 c->auth_req->not_before <= now) {
                 double w = cwa_rate_take(&c->rate, now);
                 if (w > 0)

@@ -90,6 +90,7 @@ struct cwa_client {
 
     cwa_rate rate;
     int in_flight;
+    double conc_limit;          /* adaptive cap <= cfg.concurrency (AIMD on 429) */
     uint64_t rng;
 
     cwa_req *pending_head, *pending_tail;

@@ -81,8 +81,16 @@ void cwa_rate_pause_until(cwa_rate *r, double until)
 void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now)
 {
     int has_reset = reset_seconds > 0.0 && reset_seconds < 1e9;
-    if (remaining == 0 && has_reset)
-        cwa_rate_pause_until(r, now + reset_seconds);
+    if (remaining == 0 && has_reset) {
+        /* Servers differ on what Reset counts down to (the next token, the
+         * end of a fixed window, a full bucket). With our own bucket pacing
+         * the requests, waiting for one token's time is enough: a window
+         * server then answers one 429 whose Retry-After pauses us. */
+        double wait = reset_seconds;
+        if (r->enabled && r->conf_rate > 0 && 1.0 / r->conf_rate < wait)
+            wait = 1.0 / r->conf_rate;
+        cwa_rate_pause_until(r, now + wait);
+    }
     if (!r->enabled)
         return;
     refill(r, now);

@@ -24,7 +24,9 @@
  * cwa_rate_observe feeds X-RateLimit-Limit / -Remaining / -Reset (-1 or a
  * negative value for an absent header, reset in seconds from now):
  *   - remaining >= 0 and below our tokens: tokens = remaining;
- *   - remaining == 0 and reset > 0: pause until now + reset;
+ *   - remaining == 0 and reset > 0: pause until now + reset, or, when the
+ *     bucket is enabled, for one token's time at the configured rate if that
+ *     is shorter (servers disagree on what Reset counts down to);
  *   - limit >= 1: burst = min(configured burst, limit), since the server will
  *     not take more than that in one window;
  *   - limit >= 1 and reset > 0: the window is estimated as the longest reset

@@ -169,6 +169,12 @@ UNIT_TEST(rate_observe_exhausted_pauses)
     cwa_rate r;
     cwa_rate_init(&r, 600, 600, 0);
     cwa_rate_observe(&r, -1, 0, 7.5, 100);
+    /* enabled: one token's time at 600/min, not the whole reset */
+    CHECK(fabs(cwa_rate_take(&r, 100) - 0.1) < 1e-9);
+    CHECK(cwa_rate_take(&r, 100.1) == 0.0);
+    /* disabled: the server's reset is all we know */
+    cwa_rate_init(&r, 0, 0, 0);
+    cwa_rate_observe(&r, -1, 0, 7.5, 100);
     CHECK(fabs(cwa_rate_take(&r, 100) - 7.5) < 1e-9);
     CHECK(cwa_rate_take(&r, 107.5) == 0.0);
     /* remaining 0 without a reset: no pause, just no tokens. */

@@ -1,0 +1,278 @@
+-- Authentication against cwa-sim: both login dialects, auto, 2FA, expiry,
+-- refresh, replay after 401, wrong credentials, ClientId, token cache.
+local simmod = require "support.sim"
+local helper = require "support.client"
+local cwa = require "cwa"
+
+local TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+local function each_dialect(fn)
+  for _, dialect in ipairs{"apitoken", "apicredentials"} do fn(dialect) end
+end
+
+each_dialect(function(dialect)
+  describe("login in the " .. dialect .. " dialect", function()
+    local sim
+    setup(function()
+      sim = simmod.start{"--dialect", dialect, "--computers", "50", "--totp-secret", TOTP_SECRET}
+    end)
+    teardown(function() sim:stop() end)
+    before_each(function() sim:reset() end)
+
+    for _, auth in ipairs{dialect, "auto"} do
+      it("logs in lazily with auth = " .. auth .. " and lists", function()
+        local client = helper.new(sim, {auth = auth})
+        assert.equal(0, sim:stats().logins)
+        local rec = client:computer(1)
+        assert.equal(1, rec.Id)
+        local stats = sim:stats()
+        assert.equal(1, stats.logins)
+        assert.equal(dialect, client:dialect())
+        if auth == "auto" and dialect == "apicredentials" then
+          -- one 404 on /apitoken, then APICredentials, remembered afterwards
+          assert.equal(1, stats.requests_by_path["POST /cwa/api/v1/apitoken"])
+          client:computer(2)
+          assert.equal(1, sim:stats().requests_by_path["POST /cwa/api/v1/apitoken"])
+        end
+        client:close()
+      end)
+    end
+
+    it("answers a 2FA user without a code with TwoFactorRequired", function()
+      local client = helper.new(sim, {username = "tech", password = "tech-pass"})
+      local err = helper.error_of(client.computer, client, 1)
+      assert.equal("TwoFactorRequired", err.code)
+      assert.matches("two_factor", err.message)
+      assert.is_nil(tostring(err):find("tech-pass", 1, true))
+    end)
+
+    it("logs in a 2FA user with a fixed code", function()
+      local client = helper.new(sim, {username = "tech", password = "tech-pass", two_factor = "123456"})
+      assert.equal(1, client:computer(1).Id)
+      assert.equal(1, sim:stats().logins)
+    end)
+
+    it("asks a two_factor function only when the server wants a code", function()
+      local asked = 0
+      local client = helper.new(sim, {username = "tech", password = "tech-pass",
+        two_factor = function() asked = asked + 1; return "123456" end})
+      assert.equal(1, client:computer(1).Id)
+      assert.equal(1, asked)
+      local plain = helper.new(sim, {two_factor = function() asked = asked + 1; return "1" end})
+      plain:computer(1)
+      assert.equal(1, asked)
+    end)
+
+    it("computes TOTP codes from totp_secret", function()
+      local client = helper.new(sim, {username = "tech", password = "tech-pass", totp_secret = TOTP_SECRET})
+      assert.equal(1, client:computer(1).Id)
+    end)
+
+    it("reports a rejected 2FA code as Unauthorized", function()
+      local client = helper.new(sim, {username = "tech", password = "tech-pass", two_factor = "000000"})
+      local err = helper.error_of(client.computer, client, 1)
+      assert.equal("Unauthorized", err.code)
+      assert.is_nil(tostring(err):find("000000", 1, true))
+    end)
+
+    it("raises the error of a failing two_factor function", function()
+      local client = helper.new(sim, {username = "tech", password = "tech-pass",
+        two_factor = function() error("no phone nearby") end})
+      local err = helper.error_of(client.computer, client, 1)
+      assert.equal("TwoFactorRequired", err.code)
+      assert.matches("no phone nearby", err.message)
+    end)
+
+    it("fails wrong credentials at once, without a retry storm", function()
+      local client = helper.new(sim, {password = "wrong-password", retries = 5})
+      local err = helper.error_of(client.computer, client, 1)
+      assert.equal("Unauthorized", err.code)
+      assert.equal(401, err.status)
+      assert.is_nil(tostring(err):find("wrong-password", 1, true))
+      local stats = sim:stats()
+      assert.equal(1, stats.logins) -- attempts, this one failed
+      assert.equal(1, stats.login_failures)
+      -- the next call tries again (the password may have been fixed meanwhile)
+      helper.error_of(client.computer, client, 1)
+    end)
+
+    it("returns the token and its expiry", function()
+      local client = helper.new(sim)
+      local token, expires = client:token()
+      assert.is_string(token)
+      assert.is_true(#token > 10)
+      assert.is_true(expires > os.time() + 3000 and expires < os.time() + 3700)
+      assert.is_nil(tostring(client):find(token, 1, true))
+    end)
+  end)
+end)
+
+describe("ClientId", function()
+  local sim
+  setup(function() sim = simmod.start{"--computers", "10"} end)
+  teardown(function() sim:stop() end)
+
+  it("is required by apitoken servers and the error says so", function()
+    local client = helper.new(sim, {client_id = "nil"})
+    local err = helper.error_of(client.computer, client, 1)
+    assert.equal("Unauthorized", err.code)
+    assert.matches("ClientId", err.message)
+  end)
+end)
+
+describe("token lifetime", function()
+  local sim
+  setup(function() sim = simmod.start{"--computers", "100", "--token-ttl", "2"} end)
+  teardown(function() sim:stop() end)
+
+  it("refreshes before expiry and never sees a 401", function()
+    local client = helper.new(sim)
+    local t0 = os.time()
+    local n = 0
+    while os.time() - t0 < 4 do
+      client:computer(1 + n % 50)
+      n = n + 1
+      simmod.sleep(0.1)
+    end
+    local stats = sim:stats()
+    assert.is_true(stats.refreshes + stats.logins >= 3, "refreshes " .. stats.refreshes)
+    assert.is_nil(stats.by_status["401"])
+  end)
+
+  it("logs in again and replays once when a token is rejected", function()
+    local cache = os.tmpname()
+    local f = assert(io.open(cache, "w"))
+    f:write(require("cjson").encode{server = sim.url .. "/cwa/api/v1", username = "integrator",
+      dialect = "apitoken", token = "not-a-valid-token", expires = os.time() + 3600,
+      refresh_at = os.time() + 3000})
+    f:close()
+    os.execute("chmod 600 " .. cache)
+    sim:reset()
+    local client = helper.new(sim, {token_cache = cache})
+    assert.equal(7, client:computer(7).Id)
+    local stats = sim:stats()
+    assert.equal(1, stats.by_status["401"])
+    assert.equal(1, stats.logins)
+    os.remove(cache)
+  end)
+end)
+
+describe("token_cache", function()
+  local sim
+  setup(function() sim = simmod.start{"--computers", "10"} end)
+  teardown(function() sim:stop() end)
+
+  it("stores the token in a 0600 file and reuses it", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    os.execute("mkdir -p " .. dir)
+    local cache = dir .. "/token.json"
+    sim:reset()
+    helper.new(sim, {token_cache = cache}):computer(1)
+    local p = io.popen("stat -c %a " .. cache)
+    assert.equal("600", p:read("l"))
+    p:close()
+    helper.new(sim, {token_cache = cache}):computer(2)
+    assert.equal(1, sim:stats().logins)
+    os.execute("chmod 644 " .. cache)
+    local err = helper.error_of(helper.new, sim, {token_cache = cache})
+    assert.equal("InvalidArgument", err.code)
+    assert.matches("chmod 600", err.message)
+    os.execute("rm -rf " .. dir)
+  end)
+end)
+
+describe("secrets", function()
+  local sim
+  setup(function() sim = simmod.start{"--computers", "60", "--token-ttl", "2", "--fail-rate", "0.2"} end)
+  teardown(function() sim:stop() end)
+
+  it("never appear in log lines, errors or tostring", function()
+    local lines = {}
+    local log = function(level, line) lines[#lines + 1] = level .. " " .. line end
+    local client = helper.new(sim, {username = "tech", password = "tech-pass", two_factor = "123456",
+      log = log, retries = 8})
+    local token = client:token()
+    for _ in client:computers{page_size = 7} do end
+    simmod.sleep(1.2)
+    client:computer(3)
+    local err = helper.error_of(client.computer, client, 424242)
+    local bad = helper.new(sim, {password = "other-secret-pw", log = log})
+    local err2 = helper.error_of(bad.computer, bad, 1)
+    local texts = {tostring(err), tostring(err2), tostring(client), err.message, err2.message}
+    for _, l in ipairs(lines) do texts[#texts + 1] = l end
+    assert.is_true(#lines > 10)
+    for _, text in ipairs(texts) do
+      for _, secret in ipairs{"tech-pass", "123456", token, "other-secret-pw"} do
+        assert.is_nil(text:find(secret, 1, true), "secret in: " .. text)
+      end
+    end
+  end)
+end)
+
+describe("TLS", function()
+  local sim
+  setup(function() sim = simmod.start{"--tls", "--computers", "10"} end)
+  teardown(function() sim:stop() end)
+
+  it("verifies certificates by default", function()
+    local client = helper.new(sim)
+    local err = helper.error_of(client.computer, client, 1)
+    assert.equal("TLS", err.code)
+    assert.matches("ca_file", err.message)
+  end)
+
+  it("trusts the server's certificate given as ca_file", function()
+    local client = helper.new(sim, {ca_file = sim.ca_file})
+    assert.equal(1, client:computer(1).Id)
+  end)
+
+  it("warns once on the log when verify_tls = false", function()
+    local warnings = {}
+    local client = helper.new(sim, {verify_tls = false, log = function(level, line)
+      if level == "warn" then warnings[#warnings + 1] = line end
+    end})
+    client:computer(1)
+    client:computer(2)
+    assert.equal(1, #warnings)
+    assert.matches("verif", warnings[1])
+  end)
+end)
+
+describe("cwa.new", function()
+  local function bad(opts, fragment)
+    local err = helper.error_of(cwa.new, opts)
+    assert.equal("InvalidArgument", err.code)
+    assert.matches(fragment, err.message, 1, true)
+  end
+
+  it("rejects unknown options and wrong types, naming the option", function()
+    local base = {server = "http://127.0.0.1:1", username = "u", password = "p"}
+    local function with(k, v)
+      local t = {}
+      for a, b in pairs(base) do t[a] = b end
+      t[k] = v
+      return t
+    end
+    bad(with("sever", "x"), "unknown option 'sever'")
+    bad(with("retries", "5"), "'retries' must be an integer")
+    bad(with("concurrency", 0), "concurrency")
+    bad(with("verify_tls", "no"), "'verify_tls' must be a boolean")
+    bad(with("two_factor", 123456), "'two_factor' must be a string or a function")
+    bad(with("auth", "oauth"), "auth")
+    bad(with("page_size", 5000), "page_size")
+    bad(with("rate_limit", -1), "rate_limit")
+    bad(with("timeout", 0), "timeout")
+    bad({server = "http://127.0.0.1:1", password = "p"}, "username")
+  end)
+
+  it("allows plain http only to loopback unless allow_http", function()
+    bad({server = "http://automate.example.com", username = "u", password = "p"}, "allow_http")
+    assert.is_table(cwa.new{server = "http://automate.example.com", username = "u", password = "p",
+      allow_http = true})
+    assert.is_table(cwa.new{server = "automate.example.com", username = "u", password = "p"})
+    assert.is_table(cwa.new{server = "https://automate.example.com:8443/", username = "u", password = "p"})
+    bad({server = "ftp://x", username = "u", password = "p"}, "server")
+    bad({server = "https://user:pw@host", username = "u", password = "p"}, "server")
+  end)
+end)

@@ -1,0 +1,47 @@
+-- Makes cwa clients for a running simulator (spec/support/sim.lua).
+local M = {}
+
+M.PASSWORD = "integrator-pass"
+
+-- opts are merged over working defaults for the integrator user.
+function M.new(sim, opts)
+  local cwa = require "cwa"
+  local o = {
+    server = sim.url, username = "integrator", password = M.PASSWORD,
+    client_id = "spec-client-id", rate_limit = false, backoff_base = 0.01, backoff_cap = 0.05,
+  }
+  for k, v in pairs(opts or {}) do
+    if v == "nil" then o[k] = nil else o[k] = v end
+  end
+  return cwa.new(o)
+end
+
+-- Runs fn and returns the cwa.Error it raised (fails when it raised none).
+function M.error_of(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error, got success")
+  assert(require("cwa").is_error(err), "expected a cwa.Error, got " .. tostring(err))
+  return err
+end
+
+-- Every id of an iteration, checking each is seen once.
+function M.ids(iter, field)
+  field = field or "Id"
+  local seen, n, dup = {}, 0, 0
+  for rec in iter do
+    local id = rec[field]
+    if seen[id] then dup = dup + 1 end
+    seen[id] = true
+    n = n + 1
+  end
+  return n, seen, dup
+end
+
+function M.monotime()
+  local p = io.popen("date +%s.%N")
+  local t = tonumber(p:read("l"))
+  p:close()
+  return t
+end
+
+return M
