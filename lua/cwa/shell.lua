@@ -85,6 +85,9 @@ function shell.show(v, opts)
     return table.concat(lines)
   elseif type(v) == "string" then
     return v .. "\n"
+  elseif type(v) == "number" then
+    -- JSON numbers decode as floats: 3, not 3.0
+    return format.value_text(v) .. "\n"
   end
   return tostring(v) .. "\n"
 end

@@ -1,0 +1,492 @@
+-- bin/cwa run as a process against the simulator: every subcommand, every
+-- format (parsed back), exit codes, a bad condition, --profile, the shell.
+local simulator = require "support.sim"
+local cjson = require "cjson"
+
+local q = simulator.shell_quote
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write_file(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+-- Variables a developer's shell may have set that would change the answers.
+local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
+  .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
+  .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
+  .. "CONNECTWISE_AUTOMATE_RATE_LIMIT CWA_FORMAT COLUMNS XDG_CONFIG_HOME; "
+
+-- Splits CSV text (RFC 4180 quoting) into rows of fields.
+local function parse_csv(text)
+  local rows, row, field, i, n = {}, {}, {}, 1, #text
+  local quoted = false
+  while i <= n do
+    local ch = text:sub(i, i)
+    if quoted then
+      if ch == '"' then
+        if text:sub(i + 1, i + 1) == '"' then
+          field[#field + 1] = '"'
+          i = i + 1
+        else
+          quoted = false
+        end
+      else
+        field[#field + 1] = ch
+      end
+    elseif ch == '"' then
+      quoted = true
+    elseif ch == "," then
+      row[#row + 1] = table.concat(field)
+      field = {}
+    elseif ch == "\n" then
+      row[#row + 1] = table.concat(field)
+      rows[#rows + 1] = row
+      row, field = {}, {}
+    elseif ch ~= "\r" then
+      field[#field + 1] = ch
+    end
+    i = i + 1
+  end
+  if #field > 0 or #row > 0 then
+    row[#row + 1] = table.concat(field)
+    rows[#rows + 1] = row
+  end
+  return rows
+end
+
+local function lines_of(text)
+  local out = {}
+  for line in text:gmatch("[^\n]+") do out[#out + 1] = line end
+  return out
+end
+
+local function ndjson(text)
+  local out = {}
+  for i, line in ipairs(lines_of(text)) do out[i] = cjson.decode(line) end
+  return out
+end
+
+describe("bin/cwa", function()
+  local sim, env_prefix, errfile, tmpdir
+
+  setup(function()
+    sim = simulator.start{"--computers", "300", "--script-ms", "100"}
+    errfile = os.tmpname()
+    tmpdir = os.tmpname()
+    os.remove(tmpdir)
+    assert(os.execute("mkdir -p " .. q(tmpdir)))
+    env_prefix = UNSET .. "export CWA_CONFIG=" .. q(tmpdir .. "/none.lua")
+      .. " CONNECTWISE_AUTOMATE_SERVER=" .. q(sim.url)
+      .. " CONNECTWISE_AUTOMATE_USERNAME=integrator CONNECTWISE_AUTOMATE_PASSWORD=integrator-pass"
+      .. " CONNECTWISE_AUTOMATE_CLIENT_ID=spec; "
+  end)
+
+  teardown(function()
+    if sim then sim:stop() end
+    if errfile then os.remove(errfile) end
+    if tmpdir then os.execute("rm -rf " .. q(tmpdir)) end
+  end)
+
+  -- Runs `bin/cwa <args>` (args is shell text); returns stdout, stderr, exit code.
+  -- opts.env: shell text replacing the default environment; opts.input: stdin.
+  local function cwa(args, opts)
+    opts = opts or {}
+    local prefix = opts.env or env_prefix
+    local stdin = " </dev/null"
+    if opts.input then
+      local inp = tmpdir .. "/stdin"
+      write_file(inp, opts.input)
+      stdin = " <" .. q(inp)
+    end
+    local script = prefix .. "bin/cwa " .. args .. stdin .. " 2>" .. q(errfile) .. "; echo \"exit=$?\""
+    local p = assert(io.popen("sh -c " .. q(script)))
+    local out = p:read("a")
+    p:close()
+    local body, code = out:match("^(.-)exit=(%d+)\n?$")
+    return body, read_file(errfile) or "", tonumber(code)
+  end
+
+  describe("basics", function()
+    it("prints the version of the module", function()
+      local out, _, code = cwa("--version")
+      assert.are.equal(0, code)
+      local version = require("cwa").VERSION
+      assert.are.equal("cwa " .. version .. "\n", out)
+    end)
+
+    it("has --help for the tool and for every subcommand, each with an example", function()
+      local out, _, code = cwa("--help")
+      assert.are.equal(0, code)
+      for _, word in ipairs{"computers", "run-script", "check-condition", "--profile", "--format", "Exit codes"} do
+        assert.truthy(out:find(word, 1, true), word)
+      end
+      for _, cmd in ipairs{"computers", "clients", "locations", "contacts", "alerts", "scripts",
+          "monitors", "groups", "tickets", "list", "get", "post", "put", "patch", "delete", "count",
+          "run-script", "command", "check-condition", "login", "shell"} do
+        local help, _, c = cwa(cmd .. " --help")
+        assert.are.equal(0, c, cmd)
+        assert.truthy(help:find("Example:\n  ", 1, true), cmd)
+        assert.truthy(help:find("cwa " .. cmd, 1, true), cmd)
+      end
+    end)
+
+    it("exits 2 on usage errors, with one line on stderr", function()
+      local _, err, code = cwa("frobnicate")
+      assert.are.equal(2, code)
+      assert.truthy(err:find("unknown command", 1, true))
+      assert.are.equal(1, #lines_of(err))
+      _, err, code = cwa("computers --limit lots")
+      assert.are.equal(2, code)
+      assert.truthy(err:find("--limit", 1, true))
+      _, _, code = cwa("")
+      assert.are.equal(2, code)
+      _, err, code = cwa("computers --format xml")
+      assert.are.equal(2, code)
+      assert.truthy(err:find("format", 1, true))
+    end)
+
+    it("exits 2 when no server is configured", function()
+      local _, err, code = cwa("computers", {env = UNSET .. "export CWA_CONFIG=/nonexistent; "})
+      assert.are.equal(2, code)
+      assert.truthy(err:find("no server", 1, true))
+      assert.truthy(err:find("CONNECTWISE_AUTOMATE_SERVER", 1, true))
+    end)
+  end)
+
+  describe("listing", function()
+    it("writes ndjson by default when stdout is not a terminal", function()
+      local out, err, code = cwa("computers --limit 7 --fields Id,ComputerName,Status")
+      assert.are.equal(0, code, err)
+      local recs = ndjson(out)
+      assert.are.equal(7, #recs)
+      for i, r in ipairs(recs) do
+        assert.are.equal(i, r.Id)
+        assert.is_string(r.ComputerName)
+        assert.is_nil(r.OperatingSystemName)
+      end
+    end)
+
+    it("lists every resource with its options", function()
+      local id_fields = {computers = "Id", clients = "Id", locations = "Id", contacts = "Id",
+        alerts = "AlertId", scripts = "Id", monitors = "MonitorId", groups = "Id", tickets = "TicketId"}
+      for resource, id in pairs(id_fields) do
+        local out, err, code = cwa(resource .. " --limit 3 --page-size 2 --order-by " .. q(id .. " desc")
+          .. " --format json")
+        assert.are.equal(0, code, resource .. ": " .. err)
+        local recs = cjson.decode(out)
+        assert.are.equal(3, #recs, resource)
+        assert.is_true(recs[1][id] > recs[2][id] and recs[2][id] > recs[3][id], resource)
+      end
+    end)
+
+    it("filters with --where on the server and counts the same records", function()
+      local out, err, code = cwa("computers --where \"Status = 'Offline'\" --fields Id,Status --format ndjson")
+      assert.are.equal(0, code, err)
+      local recs = ndjson(out)
+      assert.is_true(#recs > 0)
+      for _, r in ipairs(recs) do assert.are.equal("Offline", r.Status) end
+      local n, err2, code2 = cwa("count computers --where \"Status = 'Offline'\"")
+      assert.are.equal(0, code2, err2)
+      assert.are.equal(#recs, tonumber(n))
+      local all = cwa("count computers")
+      assert.are.equal(300, tonumber(all))
+      local by_path = cwa("count /Alerts")
+      assert.is_true(tonumber(by_path) > 0)
+    end)
+
+    it("writes CSV that parses back, quoting commas and quotes", function()
+      local out, err, code = cwa("computers --limit 5 --fields Id,ComputerName,UserAccounts,Client --format csv")
+      assert.are.equal(0, code, err)
+      local rows = parse_csv(out)
+      assert.are.same({"Id", "ComputerName", "UserAccounts", "Client.Id", "Client.Name"}, rows[1])
+      assert.are.equal(6, #rows)
+      local json = cjson.decode((cwa("computers --limit 5 --fields Id,ComputerName,UserAccounts,Client --format json")))
+      for i = 2, 6 do
+        local rec = json[i - 1]
+        assert.are.equal(string.format("%d", rec.Id), rows[i][1])
+        assert.are.equal(rec.ComputerName, rows[i][2])
+        assert.are.same(rec.UserAccounts, cjson.decode(rows[i][3]))
+        assert.are.equal(rec.Client.Name, rows[i][5])
+      end
+    end)
+
+    it("writes an aligned table with --format table", function()
+      local out, err, code = cwa("clients --limit 3 --fields Id,Name --format table")
+      assert.are.equal(0, code, err)
+      local lines = lines_of(out)
+      assert.are.equal(5, #lines)
+      assert.truthy(lines[1]:match("^%s*Id%s+Name$"))
+      assert.truthy(lines[2]:match("^%-+%s+%-+$"))
+      assert.truthy(lines[3]:match("^%s*1%s+ACME Corporation$"))
+    end)
+
+    it("shows one record by id", function()
+      local out, err, code = cwa("computers 5 --format json")
+      assert.are.equal(0, code, err)
+      assert.are.equal(5, cjson.decode(out).Id)
+      out = cwa("computers 5 --format table")
+      assert.truthy(out:match("^Id:%s+5\n"))
+      local _, err2, code2 = cwa("tickets 999999")
+      assert.are.equal(1, code2)
+      assert.truthy(err2:find("NotFound", 1, true))
+    end)
+
+    it("lists any path with list", function()
+      local out, err, code = cwa("list /Clients --limit 4 --fields Id")
+      assert.are.equal(0, code, err)
+      assert.are.equal(4, #ndjson(out))
+    end)
+
+    it("rejects a bad condition with exit 2 and its column, before any request", function()
+      local before = sim:stats().requests
+      local _, err, code = cwa("computers --where \"Status = = 'x'\"")
+      assert.are.equal(2, code)
+      assert.truthy(err:find("column 10", 1, true), err)
+      assert.are.equal(1, #lines_of(err))
+      assert.are.equal(before, sim:stats().requests)
+      _, err, code = cwa("count alerts --where \"Severity >\"")
+      assert.are.equal(2, code)
+      assert.truthy(err:find("column", 1, true))
+    end)
+
+    it("shows a progress line on request and logs requests with --debug", function()
+      local out, err, code = cwa("computers --page-size 50 --limit 200 --fields Id --progress")
+      assert.are.equal(0, code, err)
+      assert.are.equal(200, #ndjson(out))
+      assert.truthy(err:find("computers: %d+ records, page %d"))
+      assert.truthy(err:find("\27[K", 1, true))
+      _, err = cwa("computers --page-size 50 --limit 200 --fields Id")
+      assert.are.equal("", err)
+      _, err = cwa("clients --limit 1 --debug")
+      assert.truthy(err:find("GET /Clients", 1, true), err)
+    end)
+  end)
+
+  describe("requests", function()
+    it("gets a path with query parameters", function()
+      local out, err, code = cwa("get /Computers --query pageSize=3 --query " .. q("orderBy=Id desc") .. " --format json")
+      assert.are.equal(0, code, err)
+      local recs = cjson.decode(out)
+      assert.are.equal(3, #recs)
+      assert.are.equal(300, recs[1].Id)
+      out = cwa("get /Computers/7 --format ndjson")
+      assert.are.equal(7, cjson.decode(out).Id)
+    end)
+
+    it("exits 1 on an API error with one line on stderr", function()
+      local _, err, code = cwa("get /Nope")
+      assert.are.equal(1, code)
+      assert.are.equal(1, #lines_of(err))
+      assert.truthy(err:find("NotFound", 1, true))
+      assert.truthy(err:find("404", 1, true))
+    end)
+
+    it("posts, patches and deletes", function()
+      local out, err, code = cwa("post /Tickets " .. q('{"Subject":"CLI spec ticket","Status":"New"}') .. " --format json")
+      assert.are.equal(0, code, err)
+      local ticket = cjson.decode(out)
+      assert.are.equal("CLI spec ticket", ticket.Subject)
+      local id = math.tointeger(ticket.TicketId or ticket.Id)
+      assert.is_not_nil(id)
+      out, err, code = cwa("patch /Tickets/" .. id .. " "
+        .. q('[{"op":"replace","path":"/Subject","value":"patched"}]') .. " --format json")
+      assert.are.equal(0, code, err)
+      out = cwa("get /Tickets/" .. id .. " --format json")
+      assert.are.equal("patched", cjson.decode(out).Subject)
+      _, err, code = cwa("delete /Tickets/" .. id)
+      assert.are.equal(0, code, err)
+      _, _, code = cwa("get /Tickets/" .. id)
+      assert.are.equal(1, code)
+    end)
+
+    it("reads the body from stdin and refuses bad JSON with exit 2", function()
+      local out, err, code = cwa("post /Tickets - --format json", {input = '{"Subject":"from stdin"}'})
+      assert.are.equal(0, code, err)
+      assert.are.equal("from stdin", cjson.decode(out).Subject)
+      _, err, code = cwa("post /Tickets '{nope'")
+      assert.are.equal(2, code)
+      assert.truthy(err:find("not valid JSON", 1, true))
+    end)
+
+    it("runs a script by name and waits for the results", function()
+      local out, err, code = cwa("run-script 2,3 " .. q("Flush DNS Cache")
+        .. " note=hi --wait --poll-interval 0.1 --format json")
+      assert.are.equal(0, code, err)
+      local results = cjson.decode(out)
+      assert.are.equal(2, #results)
+      assert.are.equal(2, results[1].ComputerId)
+      assert.are.equal("Completed", results[1].Status)
+      assert.truthy(tostring(results[1].Message):find("note=hi", 1, true))
+      _, err, code = cwa("run-script 2 8")
+      assert.are.equal(0, code, err)
+      _, err, code = cwa("run-script 2 " .. q("No Such Script"))
+      assert.are.equal(2, code)
+      assert.truthy(err:find("no script named", 1, true))
+      _, err, code = cwa("run-script 2 8 novalue")
+      assert.are.equal(2, code)
+      assert.truthy(err:find("name=value", 1, true))
+    end)
+
+    it("runs a command and prints its output", function()
+      local out, err, code = cwa("command 1 " .. q("ipconfig /all") .. " --poll-interval 0.1")
+      assert.are.equal(0, code, err)
+      assert.truthy(out:find("ipconfig /all", 1, true), out)
+    end)
+  end)
+
+  describe("conditions and login", function()
+    it("checks a condition", function()
+      local out, _, code = cwa("check-condition " .. q("Status = 'Online' and Client.Id in (1, 2)"))
+      assert.are.equal(0, code)
+      assert.are.equal("ok\n", out)
+      local marked, err
+      marked, err, code = cwa("check-condition " .. q("Status = = 'x'"))
+      assert.are.equal(2, code)
+      assert.truthy(err:find("column 10", 1, true))
+      assert.are.equal("Status = = 'x'\n         ^\n", marked)
+    end)
+
+    it("logs in and prints the expiry, never the token", function()
+      local token = require("cwa").new{server = sim.url, username = "integrator",
+        password = "integrator-pass", client_id = "spec"}:token()
+      local out, err, code = cwa("login")
+      assert.are.equal(0, code, err)
+      assert.truthy(out:find("Token expires %d%d%d%d%-%d%d%-%d%dT"))
+      assert.falsy(out:find(token, 1, true))
+      assert.falsy(out:find("[%w%-_%.]%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w%w"))
+      out = cwa("login --format json")
+      local info = cjson.decode(out)
+      assert.are.equal("integrator", info.username)
+      assert.are.equal("apitoken", info.dialect)
+      assert.is_nil(info.token)
+    end)
+
+    it("exits 1 on bad credentials", function()
+      local _, err, code = cwa("login --username integrator --password-env WRONG_PW",
+        {env = env_prefix .. "export WRONG_PW=nope; "})
+      assert.are.equal(1, code)
+      assert.truthy(err:find("Unauthorized", 1, true), err)
+      assert.falsy(err:find("nope", 1, true))
+    end)
+
+    it("takes the connection from flags", function()
+      local env = UNSET .. "export CWA_CONFIG=/nonexistent MYPW=integrator-pass; "
+      local out, err, code = cwa("--server " .. q(sim.url) .. " -u integrator --password-env MYPW "
+        .. "--client-id spec count clients", {env = env})
+      assert.are.equal(0, code, err)
+      assert.is_true(tonumber(out) > 0)
+      out, err, code = cwa("--server " .. q(sim.url) .. " -u tech --password-command 'echo tech-pass' "
+        .. "--2fa 123456 --client-id spec count scripts", {env = env})
+      assert.are.equal(0, code, err)
+      assert.is_true(tonumber(out) > 0)
+    end)
+  end)
+
+  describe("--profile", function()
+    local function with_config(text)
+      local path = tmpdir .. "/config.lua"
+      write_file(path, text)
+      return UNSET .. "export CWA_CONFIG=" .. q(path) .. " SPEC_PW=integrator-pass; "
+    end
+
+    it("reads server, user and client id from the profile and the password from a variable", function()
+      local env = with_config(([[
+        return {profiles = {
+          sim = {server = %q, username = "integrator", client_id = "spec", password_env = "SPEC_PW"},
+          tech = {server = %q, username = "tech", client_id = "spec",
+                  password_command = "echo tech-pass", two_factor_env = "SPEC_CODE"},
+        }}]]):format(sim.url, sim.url))
+      local out, err, code = cwa("--profile sim count computers", {env = env})
+      assert.are.equal(0, code, err)
+      assert.are.equal(300, tonumber(out))
+      out, err, code = cwa("-p tech clients --limit 2", {env = env .. "export SPEC_CODE=123456; "})
+      assert.are.equal(0, code, err)
+      assert.are.equal(2, #ndjson(out))
+      _, err, code = cwa("--profile nope count computers", {env = env})
+      assert.are.equal(2, code)
+      assert.truthy(err:find("no profile 'nope'", 1, true))
+      assert.truthy(err:find("sim, tech", 1, true))
+    end)
+
+    it("uses default_profile when no --profile is given", function()
+      local env = with_config(([[
+        return {default_profile = "sim", profiles = {
+          sim = {server = %q, username = "integrator", client_id = "spec", password_env = "SPEC_PW"},
+        }}]]):format(sim.url))
+      local out, err, code = cwa("count clients", {env = env})
+      assert.are.equal(0, code, err)
+      assert.is_true(tonumber(out) > 0)
+    end)
+
+    it("refuses a profile that stores a password", function()
+      local env = with_config(([[
+        return {profiles = {sim = {server = %q, username = "integrator", password = "integrator-pass"}}}
+      ]]):format(sim.url))
+      local _, err, code = cwa("--profile sim count computers", {env = env})
+      assert.are.equal(2, code)
+      assert.truthy(err:find("in clear", 1, true))
+      assert.truthy(err:find("password_env", 1, true))
+      assert.falsy(err:find("integrator-pass", 1, true))
+    end)
+
+    it("reports a broken config file and a missing password variable", function()
+      local _, err, code = cwa("--profile sim login", {env = with_config("return {profiles = ")})
+      assert.are.equal(2, code)
+      assert.truthy(err:find("config file", 1, true))
+      local env = with_config(([[
+        return {profiles = {sim = {server = %q, username = "integrator", password_env = "UNSET_PW_VAR"}}}
+      ]]):format(sim.url))
+      _, err, code = cwa("--profile sim login", {env = env})
+      assert.are.equal(2, code)
+      assert.truthy(err:find("UNSET_PW_VAR", 1, true))
+      _, err, code = cwa("--profile sim login", {env = UNSET .. "export CWA_CONFIG=/nonexistent/cwa.lua; "})
+      assert.are.equal(2, code)
+      assert.truthy(err:find("no config file", 1, true))
+    end)
+  end)
+
+  describe("shell", function()
+    it("answers piped queries with a connected client", function()
+      local out, err, code = cwa("shell", {input = table.concat({
+        'print(#client:list("/Computers"))',
+        "client:computer(3).Id",
+        'client:list("/Clients", {limit = 2, fields = {"Id", "Name"}})',
+        "for i = 1, 2 do",
+        "  print('loop ' .. i)",
+        "end",
+        "cwa.VERSION",
+      }, "\n") .. "\n"})
+      assert.are.equal(0, code, err)
+      local lines = lines_of(out)
+      assert.are.equal("300", lines[1])
+      assert.are.equal("3", lines[2])
+      assert.truthy(lines[3]:match("^%s*Id%s+Name$"))
+      assert.truthy(lines[5]:match("^%s*1%s+ACME Corporation$"))
+      assert.truthy(out:find("loop 1\nloop 2\n", 1, true))
+      assert.are.equal(require("cwa").VERSION, lines[#lines])
+    end)
+
+    it("prints a record indented, truncates long lists, reports errors and exits 1 after one", function()
+      local out, err, code = cwa("shell", {input = table.concat({
+        "client:computer(4)",
+        'client:list("/Computers")',
+        'client:get("/Nope")',
+        "client:computers{limit = 30}",
+      }, "\n") .. "\n"})
+      assert.are.equal(1, code)
+      assert.truthy(out:match("^Id:%s+4\n"))
+      assert.truthy(out:find("... and 280 more", 1, true))
+      assert.truthy(out:find("first 20 records", 1, true))
+      assert.truthy(err:find("NotFound", 1, true))
+    end)
+  end)
+end)
