@@ -1,0 +1,607 @@
+-- The benchmark driver (issue 7): starts cwa-sim per scenario, runs every
+-- peer under /usr/bin/time, and writes one table per scenario (median of the
+-- runs with min and max, ratios to cwa, targets beside the figures) to stdout
+-- and bench/results/latest.md, plus PNG charts when gnuplot is installed.
+--   lua5.4 bench/driver.lua [--quick]      (run from the repository root by bench/run.sh)
+-- Every process it starts is listed in $BENCH_PIDFILE so run.sh's trap can
+-- stop it; only 127.0.0.1 is contacted.
+local cjson = require "cjson"
+
+local QUICK = false
+for _, a in ipairs(arg) do
+  if a == "--quick" then QUICK = true end
+end
+
+local BUILD = os.getenv("CWA_BUILD") or "build"
+local SIM = BUILD .. "/cwa-sim"
+local PIDFILE = os.getenv("BENCH_PIDFILE")
+local RESULTS = "bench/results"
+local TMP = os.getenv("BENCH_TMP") or "/tmp"
+local RUNS = QUICK and 1 or 3
+local PYTHON = os.getenv("BENCH_PYTHON") or "python3"
+local HAVE = {}
+for name in (os.getenv("BENCH_HAVE") or ""):gmatch("%S+") do HAVE[name] = true end
+
+local function q(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+-- A child that died of SIGINT or SIGTERM means the run is being stopped.
+local function sh(cmd)
+  local ok, how, code = os.execute(cmd)
+  if how == "exit" and (code == 130 or code == 143) or how == "signal" and (code == 2 or code == 15) then
+    io.stderr:write("bench: interrupted\n")
+    os.exit(130)
+  end
+  return ok == true
+end
+
+-- The pid file holds the processes alive now (simulators, and the peer in
+-- flight, which adds itself): run.sh's trap stops exactly these.
+local live = {}
+local function write_pids()
+  if not PIDFILE then return end
+  local f = io.open(PIDFILE, "w")
+  if not f then return end
+  for pid in pairs(live) do f:write(pid, "\n") end
+  f:close()
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function sleep(s) sh("sleep " .. s) end
+
+local function now()
+  local p = io.popen("date +%s.%N")
+  local t = tonumber(p:read("l"))
+  p:close()
+  return t
+end
+
+local out_lines = {}
+local function emit(s)
+  s = s or ""
+  print(s)
+  io.stdout:flush()
+  out_lines[#out_lines + 1] = s
+end
+
+-- ---------------------------------------------------------------------------
+-- The simulator
+
+local Sim = {}
+Sim.__index = Sim
+
+local function start_sim(flags)
+  local log = os.tmpname()
+  local cmd = "exec " .. q(SIM) .. " --port 0 " .. flags .. " >" .. log .. " 2>&1 </dev/null"
+  local p = assert(io.popen("sh -c " .. q(cmd) .. " & echo $!"))
+  local pid = p:read("l")
+  p:close()
+  live[pid] = true
+  write_pids()
+  local sim = setmetatable({pid = pid, log = log, flags = flags}, Sim)
+  for _ = 1, 1200 do
+    local text = read_file(log) or ""
+    local url = text:match("URL (%S+)")
+    if url and (not flags:find("--tls", 1, true) or text:match("CA (%S+)")) then
+      sim.url, sim.ca = url, text:match("CA (%S+)")
+      return sim
+    end
+    if not sh("kill -0 " .. pid .. " 2>/dev/null") then
+      error("cwa-sim " .. flags .. " exited: " .. text)
+    end
+    sleep(0.05)
+  end
+  sim:stop()
+  error("cwa-sim did not start: " .. flags)
+end
+
+function Sim:curl(method, path)
+  local p = io.popen("curl -s -k --noproxy '*' -X " .. method .. " " .. q(self.url .. path))
+  local body = p:read("a")
+  p:close()
+  return body
+end
+
+function Sim:reset() self:curl("POST", "/__reset") end
+
+function Sim:stats()
+  local ok, st = pcall(cjson.decode, self:curl("GET", "/__stats"))
+  return ok and st or {}
+end
+
+function Sim:stop()
+  if not self.pid then return end
+  sh("kill " .. self.pid .. " 2>/dev/null")
+  for _ = 1, 200 do
+    if not sh("kill -0 " .. self.pid .. " 2>/dev/null") then break end
+    sleep(0.05)
+  end
+  sh("kill -9 " .. self.pid .. " 2>/dev/null")
+  live[self.pid] = nil
+  write_pids()
+  self.pid = nil
+  os.remove(self.log)
+end
+
+-- ---------------------------------------------------------------------------
+-- Peers: how to run each one. `page_size` is the largest page the peer uses
+-- (node-common always pages by 250: that is its style).
+
+local PEERS = {
+  curl = {label = "curl CLI + jq (sh loop)", cmd = "sh bench/peers/curl.sh", needs = "curl_jq"},
+  lua_curl = {label = "lua-curl + cjson (lua5.2)", cmd = "lua5.2 bench/peers/lua_curl.lua", needs = "lua_curl"},
+  luasocket = {label = "luasocket + cjson", cmd = "lua5.4 bench/peers/luasocket.lua", needs = "luasocket"},
+  requests = {label = "python requests.Session", cmd = PYTHON .. " bench/peers/python_requests.py",
+    needs = "python_requests"},
+  node_common = {label = "node, common style (250/page, 100 ms pause)", cmd = "node bench/peers/node_common.js",
+    needs = "node", max_page = 250},
+  cw_rest = {label = "npm connectwise-rest (https)", cmd = "node bench/peers/connectwise_rest.js",
+    needs = "cw_rest", tls = true},
+  floor = {label = "floor: one curl handle + cjson (lua5.2)", cmd = "lua5.2 bench/peers/floor.lua",
+    needs = "lua_curl"},
+  cwa = {label = "cwa (defaults)", cmd = "lua5.4 bench/peers/cwa.lua", cwa = true},
+  cwa_c1 = {label = "cwa concurrency = 1", cmd = "lua5.4 bench/peers/cwa.lua", args = "concurrency=1", cwa = true},
+}
+
+local function available(id)
+  local p = PEERS[id]
+  return not p.needs or HAVE[p.needs]
+end
+
+-- Runs one peer once; returns a result table.
+local function run_peer(sim, id, page_size, extra_args, env, timeout)
+  local p = PEERS[id]
+  local tag = TMP .. "/cwa-bench-" .. id
+  local timefile, outfile, errfile = tag .. ".time", tag .. ".out", tag .. ".err"
+  os.remove(timefile)
+  local envs = "env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY -u all_proxy"
+    .. " NO_PROXY=127.0.0.1 no_proxy=127.0.0.1"
+  if sim.ca then envs = envs .. " BENCH_CA=" .. q(sim.ca) .. " NODE_EXTRA_CA_CERTS=" .. q(sim.ca) end
+  for k, v in pairs(env or {}) do envs = envs .. " " .. k .. "=" .. q(v) end
+  local args = table.concat({p.args or "", extra_args or ""}, " ")
+  local cmd = ("%s exec %s timeout -k 5 %d /usr/bin/time -f '%%e %%U %%S %%M' -o %s %s %s %d %s >%s 2>%s")
+    :format(PIDFILE and ("echo $$ >> " .. q(PIDFILE) .. ";") or "", envs, timeout or 300, q(timefile), p.cmd, q(sim.url), page_size, args, q(outfile), q(errfile))
+  sim:reset()
+  local t0 = now()
+  sh(cmd)
+  local elapsed = now() - t0
+  write_pids()
+  local r = {stats = sim:stats()}
+  local times = read_file(timefile) or ""
+  local e, u, s, m = times:match("([%d.]+) ([%d.]+) ([%d.]+) (%d+)%s*$")
+  r.wall = tonumber(e) or elapsed
+  r.cpu = (tonumber(u) or 0) + (tonumber(s) or 0)
+  r.rss = (tonumber(m) or 0) / 1024
+  local out = read_file(outfile) or ""
+  local c, un, sum = out:match("count (%d+) unique (%d+) sum (%d+)")
+  r.count, r.unique, r.sum = tonumber(c), tonumber(un), tonumber(sum)
+  r.listing = tonumber(out:match("listing ([%d.]+)"))
+  r.exit_ok = times ~= "" and not times:find("exited with non%-zero") and not times:find("terminated")
+  r.err = (read_file(errfile) or ""):gsub("%s+$", ""):sub(-300)
+  if not e then r.err = (r.err ~= "" and r.err or "killed") .. " (no timing: timeout or signal)" end
+  return r
+end
+
+-- ---------------------------------------------------------------------------
+-- Statistics and formatting
+
+local function median_min_max(list)
+  local t = {}
+  for _, v in ipairs(list) do if v then t[#t + 1] = v end end
+  if #t == 0 then return nil end
+  table.sort(t)
+  local n = #t
+  local med = n % 2 == 1 and t[(n + 1) // 2] or (t[n // 2] + t[n // 2 + 1]) / 2
+  return med, t[1], t[n]
+end
+
+local function collect(results, field)
+  local t = {}
+  for i, r in ipairs(results) do t[i] = r[field] end
+  return median_min_max(t)
+end
+
+local function fmt_num(v, digits)
+  if v == nil then return "–" end
+  return ("%." .. (digits or 2) .. "f"):format(v)
+end
+
+local function fmt_mmm(results, field, digits)
+  local med, lo, hi = collect(results, field)
+  if not med then return "–" end
+  if #results == 1 then return fmt_num(med, digits) end
+  return ("%s (%s–%s)"):format(fmt_num(med, digits), fmt_num(lo, digits), fmt_num(hi, digits))
+end
+
+local function ratio(a, b)
+  if not a or not b or b == 0 then return "–" end
+  return ("%.2f×"):format(a / b)
+end
+
+local function table_md(header, rows)
+  emit("| " .. table.concat(header, " | ") .. " |")
+  local sep = {}
+  for i = 1, #header do sep[i] = i == 1 and "---" or "---:" end
+  emit("| " .. table.concat(sep, " | ") .. " |")
+  for _, r in ipairs(rows) do emit("| " .. table.concat(r, " | ") .. " |") end
+  emit()
+end
+
+local function verdict(ok) return ok and "**met**" or "**MISSED**" end
+
+local function complete(r, n)
+  return r.count == n and r.unique == n and r.sum == n * (n + 1) // 2
+end
+
+local function completeness(results, n)
+  local k = 0
+  for _, r in ipairs(results) do if complete(r, n) then k = k + 1 end end
+  return k
+end
+
+local function failure_note(results, n)
+  for _, r in ipairs(results) do
+    if not complete(r, n) then
+      local why = r.count and ("count %s unique %s"):format(r.count, r.unique) or "no result"
+      local err = r.err:match("([^\n]*)$") or ""
+      return why .. (err ~= "" and ("; " .. err:sub(1, 120)) or "")
+    end
+  end
+  return ""
+end
+
+-- Charts: one data file and one bar per peer; gnuplot only when installed.
+local charts = {}
+local function add_chart(name, title, ylabel, bars)
+  charts[#charts + 1] = {name = name, title = title, ylabel = ylabel, bars = bars}
+end
+
+local function draw_charts()
+  if not HAVE.gnuplot then return end
+  for _, c in ipairs(charts) do
+    local dat = TMP .. "/cwa-bench-" .. c.name .. ".dat"
+    local f = assert(io.open(dat, "w"))
+    for _, b in ipairs(c.bars) do
+      if b[2] then f:write(("%q %.4f\n"):format(b[1], b[2])) end
+    end
+    f:close()
+    local gp = TMP .. "/cwa-bench-" .. c.name .. ".gp"
+    f = assert(io.open(gp, "w"))
+    f:write(([[
+set terminal png size 900,480
+set output '%s/%s.png'
+set title "%s"
+set ylabel "%s"
+set style data histograms
+set style fill solid 0.8 border -1
+set boxwidth 0.8
+set xtics rotate by -25 scale 0 font ",9"
+set key off
+set yrange [0:*]
+plot '%s' using 2:xtic(1) linecolor rgb "#4472c4"
+]]):format(RESULTS, c.name, c.title, c.ylabel, dat))
+    f:close()
+    if sh("gnuplot " .. q(gp) .. " 2>/dev/null") then
+      emit(("Chart: %s/%s.png"):format(RESULTS, c.name))
+    end
+    os.remove(dat)
+    os.remove(gp)
+  end
+end
+
+-- Runs `ids` (peers) `runs` times each, interleaved, against `sim` (or the
+-- TLS sim for TLS peers); returns results[id] = {run1, run2, ...}.
+local function run_all(ids, sims, page_size, opts)
+  opts = opts or {}
+  local results = {}
+  for _, id in ipairs(ids) do results[id] = {} end
+  for run = 1, (opts.runs or RUNS) do
+    for _, id in ipairs(ids) do
+      local p = PEERS[id]
+      if (opts.runs_of or {})[id] == nil or run <= opts.runs_of[id] then
+        local sim = p.tls and sims.tls or sims.plain
+        local ps = math.min(page_size, p.max_page or page_size)
+        local r = run_peer(sim, id, ps, p.cwa and opts.cwa_args or nil, opts.env, opts.timeout)
+        local rs = results[id]
+        rs[#rs + 1] = r
+        io.stderr:write(("  %-12s run %d: wall %.2f s, cpu %.2f s, rss %.0f MB, %s\n"):format(
+          id, run, r.wall, r.cpu, r.rss, r.count and ("count " .. r.count) or ("FAILED " .. r.err:sub(-80))))
+      end
+    end
+  end
+  return results
+end
+
+local function with_sims(flags, need_tls, fn)
+  local sims = {plain = start_sim(flags)}
+  local ok, err = pcall(function()
+    if need_tls then sims.tls = start_sim(flags .. " --tls") end
+    fn(sims)
+  end)
+  for _, s in pairs(sims) do s:stop() end
+  if not ok then error(err, 0) end
+end
+
+local function filter(ids)
+  local out, skipped = {}, {}
+  for _, id in ipairs(ids) do
+    if available(id) then out[#out + 1] = id else skipped[#skipped + 1] = PEERS[id].label end
+  end
+  if #skipped > 0 then emit("Not installed, skipped: " .. table.concat(skipped, ", ") .. ".") emit() end
+  return out
+end
+
+local summary = {}
+local function target(name, ok, text)
+  summary[#summary + 1] = {name = name, ok = ok, text = text}
+  return verdict(ok)
+end
+
+-- ---------------------------------------------------------------------------
+-- Scenarios
+
+local HAND = {"curl", "lua_curl", "luasocket", "requests", "node_common", "cw_rest"}
+
+local function ids_with(list, ...)
+  local out = {}
+  for _, id in ipairs(list) do out[#out + 1] = id end
+  for _, id in ipairs({...}) do out[#out + 1] = id end
+  return out
+end
+
+local function scenario_latency()
+  local n, ps, lat = QUICK and 5000 or 20000, 1000, 50
+  local flags = ("--computers %d --latency-ms %d"):format(n, lat)
+  emit(("## latency: %d computers, page size %d (node-common: 250), `%s`"):format(n, ps, flags))
+  emit()
+  local ids = filter(ids_with(HAND, "cwa", "cwa_c1"))
+  local results
+  with_sims(flags, available("cw_rest"), function(sims) results = run_all(ids, sims, ps) end)
+  local conc = 10
+  local pages = n // ps + 1 -- no totals: the exactly full last page costs one empty request
+  local limit = (1 + math.ceil((pages - 1) / conc)) * lat / 1000
+  local cwa_wall = collect(results.cwa, "wall")
+  local cwa_listing = collect(results.cwa, "listing")
+  local rows, slowest_ratio = {}, math.huge
+  for _, id in ipairs(ids) do
+    local med = collect(results[id], "wall")
+    local r = results[id]
+    rows[#rows + 1] = {PEERS[id].label, fmt_mmm(r, "wall"), ratio(med, cwa_wall),
+      ("%d/%d"):format(completeness(r, n), #r)}
+    if not PEERS[id].cwa and med and cwa_wall then slowest_ratio = math.min(slowest_ratio, med / cwa_wall) end
+  end
+  table_md({"peer", "wall s, median (min–max)", "× cwa", "complete runs"}, rows)
+  emit(("Schedule limit: (1 + ceil((%d pages − 1) / concurrency %d)) × %d ms = %.3f s. "
+    .. "cwa's listing time after login (inside the process): %s s."):format(
+    pages, conc, lat, limit, fmt_mmm(results.cwa, "listing", 3)))
+  emit()
+  emit(("- target: cwa listing within 1.3 of the schedule limit: %.2f → %s"):format(
+    (cwa_listing or 0) / limit, target("latency: within 1.3 of the schedule limit",
+      cwa_listing and cwa_listing / limit <= 1.3, ("%.2f× the limit"):format((cwa_listing or 0) / limit))))
+  emit(("- target: cwa at least 5× faster (wall) than every sequential peer: slowest ratio %.2f× → %s"):format(
+    slowest_ratio, target("latency: ≥ 5× faster than every sequential peer", slowest_ratio >= 5,
+      ("least %.2f×"):format(slowest_ratio))))
+  emit()
+  local bars = {}
+  for _, id in ipairs(ids) do bars[#bars + 1] = {PEERS[id].label, (collect(results[id], "wall"))} end
+  add_chart("latency", ("latency: %d computers at %d ms, wall seconds (median)"):format(n, lat), "seconds", bars)
+end
+
+local function scenario_cpu(mem)
+  local n, ps = QUICK and 20000 or 100000, 1000
+  local flags = ("--computers %d"):format(n)
+  emit(("## cpu: %d computers, no latency, page size %d (node-common: 250), `%s`"):format(n, ps, flags))
+  emit()
+  emit("cwa runs with `rate_limit = false` here: the simulator has no limit, and the default "
+    .. "(60 a minute, burst 60) would pace the 101 requests over about 40 s of wall time.")
+  emit()
+  local ids = filter(ids_with(HAND, "floor", "cwa", "cwa_c1"))
+  local runs_of = {}
+  if not QUICK then runs_of.node_common = 1 else runs_of.node_common = 0 end
+  local results
+  with_sims(flags, available("cw_rest"), function(sims)
+    results = run_all(ids, sims, ps, {cwa_args = "rate_limit=false", runs_of = runs_of})
+  end)
+  local cwa_cpu, cwa_rss = collect(results.cwa, "cpu"), collect(results.cwa, "rss")
+  local rows, below_all = {}, true
+  for _, id in ipairs(ids) do
+    local r = results[id]
+    if #r > 0 then
+      local cpu, rss = collect(r, "cpu"), collect(r, "rss")
+      rows[#rows + 1] = {PEERS[id].label, fmt_mmm(r, "cpu"), ratio(cpu, cwa_cpu), fmt_mmm(r, "rss", 1),
+        ratio(rss, cwa_rss), fmt_mmm(r, "wall"), ("%d/%d"):format(completeness(r, n), #r)}
+      if not PEERS[id].cwa and id ~= "floor" and cpu and cwa_cpu and cpu <= cwa_cpu then below_all = false end
+    end
+  end
+  if not QUICK then emit("node-common runs once here (its 100 ms pauses make one run about 40 s).") emit() end
+  table_md({"peer", "CPU s (user+sys)", "× cwa", "peak RSS MB", "× cwa", "wall s", "complete runs"}, rows)
+  local floor_cpu = collect(results.floor or {}, "cpu")
+  local fr = floor_cpu and cwa_cpu and cwa_cpu / floor_cpu
+  emit(("- target: cwa CPU within 1.3 of the floor: %s → %s"):format(fr and ("%.2f"):format(fr) or "–",
+    target("cpu: within 1.3 of the floor", fr and fr <= 1.3, fr and ("%.2f× the floor"):format(fr) or "no floor")))
+  emit(("- target: cwa CPU below every peer → %s"):format(target("cpu: below every peer", below_all,
+    below_all and "below all" or "not below all")))
+  emit()
+  local bars = {}
+  for _, id in ipairs(ids) do
+    if #results[id] > 0 then bars[#bars + 1] = {PEERS[id].label, (collect(results[id], "cpu"))} end
+  end
+  add_chart("cpu", ("cpu: %d computers, CPU seconds user+sys (median)"):format(n), "CPU seconds", bars)
+  mem.large = {n = n, results = results.cwa}
+end
+
+local function scenario_rate()
+  local n, ps, rate = 3000, 100, 120
+  local burst = math.max(1, rate // 6)
+  local flags = ("--computers %d --rate-limit %d"):format(n, rate)
+  emit(("## rate-limited: %d computers, page size %d, `%s` (burst %d)"):format(n, ps, flags, burst))
+  emit()
+  PEERS.cwa_told = {label = "cwa rate_limit = 120, burst = 20 (told the server's limit)",
+    cmd = "lua5.4 bench/peers/cwa.lua", args = "rate_limit=120 burst=20", cwa = true}
+  local ids = filter(ids_with(QUICK and {"requests"} or HAND, "cwa", "cwa_c1", "cwa_told"))
+  local results
+  with_sims(flags, available("cw_rest") and not QUICK, function(sims)
+    results = run_all(ids, sims, ps)
+  end)
+  local requests = n // ps + 1 + 1 -- pages (the full last page costs an empty one) and the login
+  local limit = (requests - burst) / (rate / 60)
+  local cwa_wall = collect(results.cwa, "wall")
+  local rows = {}
+  for _, id in ipairs(ids) do
+    local r = results[id]
+    local r429 = {}
+    for i, x in ipairs(r) do r429[i] = x.stats.rate_limited end
+    local m429, lo429, hi429 = median_min_max(r429)
+    local med = collect(r, "wall")
+    rows[#rows + 1] = {PEERS[id].label, fmt_mmm(r, "wall"), ratio(med, cwa_wall), ratio(med, limit),
+      m429 and (#r > 1 and ("%d (%d–%d)"):format(m429, lo429, hi429) or ("%d"):format(m429)) or "–",
+      ("%d/%d"):format(completeness(r, n), #r), failure_note(r, n)}
+  end
+  table_md({"peer", "wall s", "× cwa", "× limit", "429s sent", "complete runs", "note"}, rows)
+  emit(("Limit: (%d requests − burst %d) / %.0f per second = %.2f s."):format(requests, burst, rate / 60, limit))
+  emit()
+  local max429 = 0
+  for _, x in ipairs(results.cwa) do max429 = math.max(max429, x.stats.rate_limited or 0) end
+  emit(("- target: cwa (defaults) gets zero 429s: %d → %s"):format(max429,
+    target("rate: zero 429s", max429 == 0, ("%d 429s at most"):format(max429))))
+  local rl = cwa_wall and cwa_wall / limit
+  emit(("- target: cwa (defaults) within 1.1 of the limit: %s → %s"):format(rl and ("%.2f"):format(rl) or "–",
+    target("rate: within 1.1 of the limit", rl and rl <= 1.1, rl and ("%.2f× the limit"):format(rl) or "–")))
+  emit()
+  local bars = {}
+  for _, id in ipairs(ids) do bars[#bars + 1] = {PEERS[id].label, (collect(results[id], "wall"))} end
+  add_chart("rate", ("rate-limited: %d computers at %d/min, wall seconds (median)"):format(n, rate), "seconds", bars)
+end
+
+local function scenario_faults()
+  local n, ps = 5000, 100
+  local flags = ("--computers %d --fail-rate 0.1 --token-ttl 3"):format(n)
+  emit(("## faults: %d computers, page size %d, `%s`"):format(n, ps, flags))
+  emit()
+  local ids = filter(ids_with(QUICK and {"curl", "requests"} or HAND, "cwa", "cwa_c1"))
+  local results
+  with_sims(flags, available("cw_rest") and not QUICK, function(sims) results = run_all(ids, sims, ps) end)
+  local rows = {}
+  for _, id in ipairs(ids) do
+    local r = results[id]
+    local fails = {}
+    for i, x in ipairs(r) do fails[i] = (x.stats.faults or {}).fail end
+    rows[#rows + 1] = {PEERS[id].label, ("%d/%d"):format(completeness(r, n), #r), fmt_mmm(r, "wall"),
+      median_min_max(fails) and ("%d"):format(median_min_max(fails)) or "–",
+      failure_note(r, n)}
+  end
+  table_md({"peer", "complete runs (every id exactly once)", "wall s", "5xx sent (median)", "note"}, rows)
+  local k = completeness(results.cwa, n)
+  emit(("- target: cwa complete in every run: %d/%d → %s"):format(k, #results.cwa,
+    target("faults: cwa complete", k == #results.cwa, ("%d/%d runs complete"):format(k, #results.cwa))))
+  emit()
+end
+
+local function scenario_memory(mem)
+  local small = QUICK and 2000 or 10000
+  emit(("## memory: cwa peak RSS at %d and %d records"):format(small, mem.large.n))
+  emit()
+  emit("Both runs use `BENCH_STREAMING=1`: the peer checks uniqueness by ascending ids instead of "
+    .. "keeping a set, so the figure is the client's memory, not the benchmark's.")
+  emit()
+  local res = {}
+  for _, n in ipairs({small, mem.large.n}) do
+    with_sims("--computers " .. n, false, function(sims)
+      res[n] = run_all({"cwa"}, sims, 1000, {cwa_args = "rate_limit=false", env = {BENCH_STREAMING = "1"}}).cwa
+    end)
+  end
+  local a, b = collect(res[small], "rss"), collect(res[mem.large.n], "rss")
+  table_md({"records", "peak RSS MB", "complete runs"}, {
+    {tostring(small), fmt_mmm(res[small], "rss", 1), ("%d/%d"):format(completeness(res[small], small), #res[small])},
+    {tostring(mem.large.n), fmt_mmm(res[mem.large.n], "rss", 1),
+      ("%d/%d"):format(completeness(res[mem.large.n], mem.large.n), #res[mem.large.n])},
+  })
+  local rr = a and b and b / a
+  emit(("- target: RSS at %d within 1.2 of RSS at %d: %s → %s"):format(mem.large.n, small,
+    rr and ("%.2f"):format(rr) or "–", target("memory: ratio ≤ 1.2", rr and rr <= 1.2,
+      rr and ("%.2f"):format(rr) or "–")))
+  emit()
+end
+
+local function scenario_map()
+  local n, lat = 1000, 50
+  emit(("## map (issue 9): %d sub-resource GETs at `--latency-ms %d`, `client:map` with concurrency 10 "
+    .. "against a sequential loop with the same client"):format(n, lat))
+  emit()
+  if QUICK then
+    emit("Skipped in the quick run.")
+    emit()
+    return
+  end
+  PEERS.cwa_map = {label = "cwa map", cmd = "lua5.4 bench/peers/cwa_map.lua", cwa = true}
+  local r
+  with_sims(("--computers %d --latency-ms %d"):format(n, lat), false, function(sims)
+    r = run_peer(sims.plain, "cwa_map", n, "", nil, 240)
+  end)
+  local out = read_file(TMP .. "/cwa-bench-cwa_map.out") or ""
+  if out:match("^skip") then
+    emit("SKIPPED: " .. out:match("^skip%s*([^\n]*)") .. " The scenario runs as soon as `client.map` exists.")
+    summary[#summary + 1] = {name = "map: ≥ 8× a sequential loop", skipped = true}
+    emit()
+    return
+  end
+  local seq, mapped = tonumber(out:match("sequential ([%d.]+)")), tonumber(out:match("map ([%d.]+)"))
+  table_md({"loop", "wall s"}, {{"sequential `client:get`", fmt_num(seq)}, {"`client:map`, concurrency 10",
+    fmt_num(mapped)}})
+  local sp = seq and mapped and seq / mapped
+  emit(("- target: map at least 8× faster: %s → %s%s"):format(sp and ("%.2f×"):format(sp) or "–",
+    target("map: ≥ 8× a sequential loop", sp and sp >= 8, sp and ("%.2f×"):format(sp) or "failed"),
+    r.err ~= "" and (" (" .. r.err:sub(1, 120) .. ")") or ""))
+  emit()
+end
+
+-- ---------------------------------------------------------------------------
+
+local function machine()
+  local cpu = (read_file("/proc/cpuinfo") or ""):match("model name%s*:%s*([^\n]+)") or "unknown CPU"
+  local p = io.popen("nproc; uname -sr; date -u '+%Y-%m-%d %H:%M UTC'; node --version 2>/dev/null || echo -")
+  local lines = {}
+  for l in p:lines() do lines[#lines + 1] = l end
+  p:close()
+  return ("%s, %s cores, %s; %s; lua5.4, node %s"):format(cpu, lines[1] or "?", lines[2] or "?",
+    lines[3] or "?", lines[4] or "-")
+end
+
+local t_start = now()
+emit("# cwa benchmarks" .. (QUICK and " (quick subset)" or ""))
+emit()
+emit("Machine: " .. machine() .. ". Runs per figure: " .. RUNS .. " (median, min–max). "
+  .. "Ratios are the peer's figure divided by cwa's (defaults). Condition `Id > 0` (every computer).")
+emit()
+
+local mem = {}
+local scenarios = {scenario_latency, function() scenario_cpu(mem) end, scenario_rate, scenario_faults,
+  function() scenario_memory(mem) end, scenario_map}
+for _, fn in ipairs(scenarios) do
+  local ok, err = pcall(fn)
+  if not ok then
+    emit("SCENARIO FAILED: " .. tostring(err))
+    emit()
+  end
+end
+
+emit("## targets")
+emit()
+for _, s in ipairs(summary) do
+  emit(("- %s: %s%s"):format(s.name, s.skipped and "skipped" or verdict(s.ok), s.text and (" (" .. s.text .. ")") or ""))
+end
+emit()
+emit(("Total bench time: %.0f s."):format(now() - t_start))
+draw_charts()
+
+local f = assert(io.open(RESULTS .. "/" .. (QUICK and "quick.md" or "latest.md"), "w"))
+f:write(table.concat(out_lines, "\n"), "\n")
+f:close()

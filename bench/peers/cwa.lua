@@ -1,0 +1,49 @@
+-- Peer: cwa itself, the iterator `client:computers{condition = ...}`.
+--   lua5.4 bench/peers/cwa.lua URL PAGE_SIZE [option=value ...]
+-- Options go to cwa.new as given (numbers, true/false), e.g. concurrency=1
+-- or rate_limit=false; with none, the client has its defaults.
+-- Prints "count N unique N sum S", then "listing SECONDS": the time of the
+-- loop alone, after the login, which is what the schedule limit describes.
+-- Env: BENCH_CONDITION, BENCH_CA, BENCH_STREAMING, CWA_BUILD (default build).
+local here = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/../.."
+local build = os.getenv("CWA_BUILD") or "build"
+if build:sub(1, 1) ~= "/" then build = here .. "/" .. build end
+package.path = here .. "/lua/?.lua;" .. here .. "/lua/?/init.lua;" .. package.path
+package.cpath = build .. "/?.so;" .. package.cpath
+
+local cwa = require "cwa"
+local ok_socket, socket = pcall(require, "socket")
+local now = ok_socket and socket.gettime or os.time
+
+local url = assert(arg[1], "usage: cwa.lua URL PAGE_SIZE [option=value ...]")
+local page_size = math.tointeger(tonumber(arg[2] or "1000"))
+local opts = {server = url, username = "integrator", password = "integrator-pass",
+  client_id = "bench", ca_file = os.getenv("BENCH_CA")}
+for i = 3, #arg do
+  local k, v = arg[i]:match("^([%w_]+)=(.*)$")
+  assert(k, "options are key=value: " .. arg[i])
+  if v == "true" then opts[k] = true
+  elseif v == "false" then opts[k] = false
+  else opts[k] = math.tointeger(tonumber(v)) or tonumber(v) or v end
+end
+
+local client = cwa.new(opts)
+client:token()
+local t0 = now()
+local count, sum, seen, unique = 0, 0, {}, 0
+-- BENCH_STREAMING=1 (the memory scenario): unique counts strictly ascending
+-- ids instead of keeping a set, so the peak RSS is the client's alone.
+local streaming, last = os.getenv("BENCH_STREAMING") == "1", -math.huge
+for c in client:computers{condition = os.getenv("BENCH_CONDITION") or "Id > 0", page_size = page_size} do
+  local id = c.Id
+  count, sum = count + 1, sum + id
+  if streaming then
+    if id > last then last, unique = id, unique + 1 end
+  elseif not seen[id] then
+    seen[id], unique = true, unique + 1
+  end
+end
+local elapsed = now() - t0
+print(("count %d unique %d sum %d"):format(count, unique, sum))
+print(("listing %.4f"):format(elapsed))
+client:close()

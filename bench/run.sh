@@ -1,0 +1,101 @@
+#!/bin/sh
+# `make bench` (issue 7): installs what the peers need, then runs
+# bench/driver.lua, which writes bench/results/latest.md (quick: quick.md).
+#   sh bench/run.sh [--quick]
+# Debian packages come from apt-get (CI machines start clean); the npm package
+# connectwise-rest goes to bench/node_modules. A peer whose runtime cannot be
+# installed is skipped and named in the results. Every process the driver
+# starts is recorded in a pid file and stopped on exit; only 127.0.0.1 is used.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+QUICK=""
+for a in "$@"; do
+  case "$a" in
+    --quick) QUICK="--quick" ;;
+    *) echo "usage: sh bench/run.sh [--quick]" >&2; exit 2 ;;
+  esac
+done
+
+BUILD="${CWA_BUILD:-build}"
+if [ ! -x "$BUILD/cwa-sim" ] || [ ! -f "$BUILD/cwa/core.so" ]; then
+  echo "bench: $BUILD/cwa-sim or $BUILD/cwa/core.so missing: run make build" >&2
+  exit 1
+fi
+
+# --- Debian packages --------------------------------------------------------
+PACKAGES="lua5.2 lua-curl lua-socket lua-cjson python3-requests gnuplot-nox time jq curl"
+missing=""
+for p in $PACKAGES; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+if [ -n "$missing" ]; then
+  echo "bench: installing:$missing"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if ! { $SUDO apt-get update -qq &&
+         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null; }; then
+    echo "bench: apt-get failed; the peers that need$missing will be skipped" >&2
+  fi
+fi
+
+# --- npm: connectwise-rest (pinned) into bench/node_modules ------------------
+CWR_VERSION=1.3.0
+if command -v npm >/dev/null 2>&1 && [ ! -f bench/node_modules/connectwise-rest/package.json ]; then
+  echo "bench: npm install connectwise-rest@$CWR_VERSION into bench/node_modules"
+  tmp_npm=$(mktemp -d)
+  if (cd "$tmp_npm" && npm install --no-audit --no-fund --silent "connectwise-rest@$CWR_VERSION" >/dev/null 2>&1); then
+    rm -rf bench/node_modules
+    mv "$tmp_npm/node_modules" bench/node_modules
+  else
+    echo "bench: npm install failed; connectwise-rest will be skipped" >&2
+  fi
+  rm -rf "$tmp_npm"
+fi
+
+# --- what can run -----------------------------------------------------------
+HAVE=""
+command -v curl >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 && HAVE="$HAVE curl_jq"
+lua5.2 -e 'require "curl"; require "cjson"' >/dev/null 2>&1 && HAVE="$HAVE lua_curl"
+lua5.4 -e 'require "socket.http"; require "cjson"' >/dev/null 2>&1 && HAVE="$HAVE luasocket"
+# Debian's python3-requests lives in /usr/bin/python3's path; prefer it.
+BENCH_PYTHON=""
+for py in /usr/bin/python3 python3; do
+  if "$py" -c 'import requests' >/dev/null 2>&1; then BENCH_PYTHON="$py"; break; fi
+done
+[ -n "$BENCH_PYTHON" ] && HAVE="$HAVE python_requests"
+command -v node >/dev/null 2>&1 && HAVE="$HAVE node"
+command -v node >/dev/null 2>&1 && [ -f bench/node_modules/connectwise-rest/package.json ] && HAVE="$HAVE cw_rest"
+command -v gnuplot >/dev/null 2>&1 && HAVE="$HAVE gnuplot"
+if [ ! -x /usr/bin/time ]; then
+  echo "bench: /usr/bin/time is missing (Debian package time)" >&2
+  exit 1
+fi
+
+# --- run, stopping every process we started ---------------------------------
+BENCH_PIDFILE=$(mktemp)
+BENCH_TMP=$(mktemp -d)
+cleanup() {
+  if [ -f "$BENCH_PIDFILE" ]; then
+    while read -r pid; do
+      [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    done < "$BENCH_PIDFILE"
+    rm -f "$BENCH_PIDFILE"
+  fi
+  [ -n "${driver_pid:-}" ] && kill "$driver_pid" 2>/dev/null
+  rm -rf "$BENCH_TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p bench/results
+export BENCH_PIDFILE BENCH_TMP BENCH_PYTHON CWA_BUILD="$BUILD"
+export BENCH_HAVE="$HAVE"
+lua5.4 bench/driver.lua $QUICK &
+driver_pid=$!
+wait "$driver_pid"
+status=$?
+driver_pid=""
+exit $status

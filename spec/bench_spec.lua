@@ -1,0 +1,131 @@
+-- The benchmark peers (bench/peers/*) each run once on a small listing and
+-- print the expected line. Timings are `make bench`'s business, not this
+-- spec's. A peer whose runtime is not installed is pending, not failed
+-- (bench/run.sh installs them; `make deps` does not).
+local simlib = require "support.sim"
+
+local q = simlib.shell_quote
+local N, PAGE = 250, 100
+local EXPECTED = ("count %d unique %d sum %d"):format(N, N, N * (N + 1) // 2)
+
+local function succeeds(cmd)
+  return os.execute(cmd .. " >/dev/null 2>&1") == true
+end
+
+local function has(cmd) return succeeds("command -v " .. cmd) end
+
+-- The interpreter that can import requests (Debian's is /usr/bin/python3).
+local function python_with_requests()
+  for _, py in ipairs({"/usr/bin/python3", "python3"}) do
+    if succeeds(q(py) .. " -c 'import requests'") then return py end
+  end
+  return nil
+end
+
+local function node_module(name)
+  local f = io.open("bench/node_modules/" .. name .. "/package.json")
+  if f then f:close() return true end
+  return false
+end
+
+-- Runs a peer; returns its stdout and stderr.
+local function run(cmd, url, env, extra)
+  local err = os.tmpname()
+  local envs = "env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY NO_PROXY=127.0.0.1"
+  for k, v in pairs(env or {}) do envs = envs .. " " .. k .. "=" .. q(v) end
+  local p = assert(io.popen(("%s timeout 60 %s %s %d %s 2>%s"):format(envs, cmd, q(url), PAGE, extra or "", err)))
+  local out = p:read("a")
+  p:close()
+  local f = io.open(err)
+  local errtext = f and f:read("a") or ""
+  if f then f:close() end
+  os.remove(err)
+  return out, errtext
+end
+
+local function first_line(out)
+  return (out:match("^([^\n]*)"))
+end
+
+describe("bench peers", function()
+  local sim
+
+  setup(function()
+    sim = simlib.start{"--computers", tostring(N)}
+  end)
+
+  teardown(function()
+    if sim then sim:stop() end
+  end)
+
+  local function check(cmd, env, extra)
+    local out, err = run(cmd, sim.url, env, extra)
+    assert.are.equal(EXPECTED, first_line(out), err)
+  end
+
+  it("curl CLI with jq in a shell loop", function()
+    if not (has("curl") and has("jq")) then return pending("curl or jq is not installed") end
+    check("sh bench/peers/curl.sh")
+  end)
+
+  it("lua-curl with cjson under lua5.2", function()
+    if not succeeds("lua5.2 -e 'require \"curl\"; require \"cjson\"'") then
+      return pending("lua5.2 with lua-curl and lua-cjson is not installed")
+    end
+    check("lua5.2 bench/peers/lua_curl.lua")
+  end)
+
+  it("the cpu floor: one curl handle and cjson under lua5.2", function()
+    if not succeeds("lua5.2 -e 'require \"curl\"; require \"cjson\"'") then
+      return pending("lua5.2 with lua-curl and lua-cjson is not installed")
+    end
+    check("lua5.2 bench/peers/floor.lua")
+  end)
+
+  it("luasocket with cjson", function()
+    if not succeeds("lua5.4 -e 'require \"socket.http\"; require \"cjson\"'") then
+      return pending("lua-socket for Lua 5.4 is not installed")
+    end
+    check("lua5.4 bench/peers/luasocket.lua")
+  end)
+
+  it("python requests.Session", function()
+    local py = python_with_requests()
+    if not py then return pending("python3 with requests is not installed") end
+    check(q(py) .. " bench/peers/python_requests.py")
+  end)
+
+  it("node in the common style of Automate integrations", function()
+    if not has("node") then return pending("node is not installed") end
+    check("node bench/peers/node_common.js")
+  end)
+
+  it("cwa with its defaults, with options, and in streaming mode", function()
+    local out, err = run("lua5.4 bench/peers/cwa.lua", sim.url)
+    assert.are.equal(EXPECTED, first_line(out), err)
+    assert.is_truthy(out:match("\nlisting [%d.]+\n"), out)
+    check("lua5.4 bench/peers/cwa.lua", nil, "concurrency=1 rate_limit=false")
+    check("lua5.4 bench/peers/cwa.lua", {BENCH_STREAMING = "1"})
+  end)
+
+  it("the client:map scenario runs or says why it is skipped", function()
+    local out, err = run("lua5.4 bench/peers/cwa_map.lua", sim.url)
+    -- PAGE is passed as N: 100 sub-resource GETs.
+    assert.is_truthy(out:match("^skip client%.map") or out:match("^sequential [%d.]+\nmap [%d.]+\n"), out .. err)
+  end)
+end)
+
+describe("bench peer over https", function()
+  it("npm connectwise-rest", function()
+    if not has("node") then return pending("node is not installed") end
+    if not (node_module("connectwise-rest") and node_module("axios")) then
+      return pending("bench/node_modules/connectwise-rest is not installed (make bench installs it)")
+    end
+    local sim = simlib.start{"--computers", tostring(N), "--tls"}
+    local ok, out, err = pcall(run, "node bench/peers/connectwise_rest.js", sim.url,
+      {NODE_EXTRA_CA_CERTS = sim.ca_file})
+    sim:stop()
+    assert(ok, out)
+    assert.are.equal(EXPECTED, first_line(out), err)
+  end)
+end)
