@@ -142,6 +142,9 @@ void cwa_client_free(cwa_client *c);
  * first when there is none. */
 int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_error *err);
 
+/* "apitoken" or "apicredentials" once known (after the first login), else NULL. */
+const char *cwa_client_dialect(const cwa_client *c);
+
 /* ---- requests ---------------------------------------------------------- */
 
 typedef enum cwa_method { CWA_GET = 0, CWA_POST, CWA_PUT, CWA_PATCH, CWA_DELETE } cwa_method;
@@ -189,6 +192,7 @@ typedef struct cwa_pager_opts {
     int consistent;    /* keyset paging on id_field */
     const char *id_field;
     const char *condition; /* the user's condition text, or NULL */
+    int window;        /* pages in flight at most; 0: the client's concurrency */
 } cwa_pager_opts;
 
 /* Takes ownership of nothing; copies path, options and the extra query

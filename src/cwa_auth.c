@@ -410,3 +410,10 @@ int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_err
     *expires = c->token_expires;
     return 0;
 }
+
+const char *cwa_client_dialect(const cwa_client *c)
+{
+    if (!c->token && c->dialect == CWA_AUTH_AUTO)
+        return NULL;
+    return login_dialect(c) == CWA_AUTH_APICREDENTIALS ? "apicredentials" : "apitoken";
+}

@@ -38,6 +38,7 @@ struct cwa_pager {
     long next_issue;  /* offset mode: next page number to request */
     long end_page;    /* no page after this one can hold records */
     long total;       /* records, -1 unknown */
+    int end_known;    /* the server said how many pages there are */
     int target;       /* window size wanted now */
     long yielded;     /* records handed out */
     long fetched;     /* page requests issued */
@@ -141,7 +142,7 @@ long cwa_pager_take(const cwa_pager *p) { return p->take; }
 
 static int window_limit(const cwa_pager *p)
 {
-    int w = p->c->cfg.concurrency;
+    int w = p->o.window > 0 ? p->o.window : p->c->cfg.concurrency;
     return w > MAX_WINDOW ? MAX_WINDOW : w;
 }
 
@@ -227,7 +228,7 @@ static int fill(cwa_pager *p)
     if (p->done || p->o.consistent)
         return 0;
     int limit = window_limit(p);
-    int want = p->total >= 0 ? limit : (p->target < limit ? p->target : limit);
+    int want = p->end_known ? limit : (p->target < limit ? p->target : limit);
     while (p->count < want && p->next_issue <= p->end_page) {
         if (issue(p, p->next_issue, p->condition, NULL) != 0)
             return -1;
@@ -245,10 +246,10 @@ static void learn_total(cwa_pager *p, const cwa_req *r)
         last = (total + p->o.page_size - 1) / p->o.page_size;
     } else if (r->hdr.total_pages >= 0 && (r->hdr.page_size < 0 || r->hdr.page_size == p->o.page_size)) {
         last = r->hdr.total_pages;
-        p->total = last * p->o.page_size; /* an upper bound; exact once the last page is in */
     } else {
         return;
     }
+    p->end_known = 1;
     if (last < p->end_page) {
         p->end_page = last;
         cancel_after(p, last);
@@ -274,14 +275,14 @@ static void page_done(cwa_req *r, void *ctx)
     }
     if (r->page.count < 0)
         return; /* not a list: reported when its turn comes */
-    if (p->total < 0)
+    if (!p->end_known)
         learn_total(p, r);
     if (r->page.count < p->o.page_size) {
         if (page < p->end_page) {
             p->end_page = page;
             cancel_after(p, page);
         }
-    } else if (p->total < 0 && p->target < window_limit(p)) {
+    } else if (!p->end_known && p->target < window_limit(p)) {
         p->target *= 2;
     }
     fill(p);

@@ -1,5 +1,6 @@
 /* luaopen_cwa_core: the module table of `cwa.core`. */
 #include <string.h>
+#include <time.h>
 
 #include "cwa_cond.h"
 #include "lcwa.h"
@@ -29,6 +30,20 @@ static int check_condition(lua_State *L)
     lua_pushstring(L, err.message);
     lua_pushinteger(L, err.column);
     return 3;
+}
+
+/* sleep(seconds): for polling loops (script and command results). */
+static int sleep_seconds(lua_State *L)
+{
+    double s = luaL_checknumber(L, 1);
+    if (s > 0) {
+        struct timespec ts;
+        ts.tv_sec = (time_t)s;
+        ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
+    return 0;
 }
 
 /* The module decodes with its own lua-cjson instance, so settings a script
@@ -64,6 +79,8 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L)
     lua_setfield(L, -2, "new");
     lua_pushcfunction(L, check_condition);
     lua_setfield(L, -2, "check_condition");
+    lua_pushcfunction(L, sleep_seconds);
+    lua_setfield(L, -2, "sleep");
     lua_pushliteral(L, CWA_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;

@@ -450,6 +450,18 @@ static int client_token(lua_State *L)
     return 2;
 }
 
+/* client:dialect() -> "apitoken" | "apicredentials" | nil (not logged in yet) */
+static int client_dialect(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    const char *d = cwa_client_dialect(lc->client);
+    if (d)
+        lua_pushstring(L, d);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
 static int client_tostring(lua_State *L)
 {
     lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
@@ -463,6 +475,7 @@ static const luaL_Reg client_methods[] = {
     {"submit", lcwa_client_submit},
     {"wait", lcwa_client_wait},
     {"token", client_token},
+    {"dialect", client_dialect},
     {"close", client_close},
     {NULL, NULL},
 };

@@ -100,8 +100,9 @@ static void page_shape(lua_State *L, const char *id_field, cwa_page_info *info)
         get_field_ci(L, v, "ResultSet");
         if (lua_istable(L, -1)) {
             get_field_ci(L, v, "TotalRecordCount");
-            if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0)
-                info->total = (long)lua_tointeger(L, -1);
+            /* lua-cjson decodes every number as a float */
+            if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) >= 0 && lua_tonumber(L, -1) < 1e15)
+                info->total = (long)lua_tonumber(L, -1);
             lua_pop(L, 1);
             lua_replace(L, v);
             n = (lua_Integer)lua_rawlen(L, v);

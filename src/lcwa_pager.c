@@ -136,6 +136,7 @@ int lcwa_client_pages(lua_State *L)
     o.page_size = opt_int(L, 3, "page_size", 250, 1, 1000);
     o.start_page = opt_int(L, 3, "start_page", 1, 1, 2147483647L);
     o.limit = opt_int(L, 3, "limit", -1, 0, 2147483647L);
+    o.window = opt_int(L, 3, "window", 0, 0, 64);
     lua_getfield(L, 3, "limit");
     if (lua_isnil(L, -1))
         o.limit = -1;

@@ -454,7 +454,9 @@ function Client:count(path, opts)
   local id_field = o.id_field or ID_FIELDS[tostring(path):lower()] or "Id"
   o.fields = o.fields or {id_field}
   o.page_size = o.page_size or 1000
-  local pager <close> = self._core:pages(path, pager_options(self, path, o, "count"))
+  local po = pager_options(self, path, o, "count")
+  po.window = 1 -- one page at a time: a total in the first answer ends it
+  local pager <close> = self._core:pages(path, po)
   local n = 0
   while true do
     local records = pager:next()
