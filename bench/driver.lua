@@ -229,7 +229,7 @@ end
 local function table_md(header, rows)
   emit("| " .. table.concat(header, " | ") .. " |")
   local sep = {}
-  for i = 1, #header do sep[i] = i == 1 and "---" or "---:" end
+  for i = 1, #header do sep[i] = (i == 1 or header[i] == "note") and "---" or "---:" end
   emit("| " .. table.concat(sep, " | ") .. " |")
   for _, r in ipairs(rows) do emit("| " .. table.concat(r, " | ") .. " |") end
   emit()
@@ -301,6 +301,7 @@ end
 -- TLS sim for TLS peers); returns results[id] = {run1, run2, ...}.
 local function run_all(ids, sims, page_size, opts)
   opts = opts or {}
+  io.stderr:write("\n")
   local results = {}
   for _, id in ipairs(ids) do results[id] = {} end
   for run = 1, (opts.runs or RUNS) do
@@ -317,6 +318,7 @@ local function run_all(ids, sims, page_size, opts)
       end
     end
   end
+  io.stderr:write("\n")
   return results
 end
 
@@ -362,9 +364,9 @@ local function scenario_latency()
   local flags = ("--computers %d --latency-ms %d"):format(n, lat)
   emit(("## latency: %d computers, page size %d (node-common: 250), `%s`"):format(n, ps, flags))
   emit()
-  local ids = filter(ids_with(HAND, "cwa", "cwa_c1"))
+  local ids = filter(ids_with(QUICK and {"curl", "lua_curl", "requests"} or HAND, "cwa", "cwa_c1"))
   local results
-  with_sims(flags, available("cw_rest"), function(sims) results = run_all(ids, sims, ps) end)
+  with_sims(flags, available("cw_rest") and not QUICK, function(sims) results = run_all(ids, sims, ps) end)
   local conc = 10
   local pages = n // ps + 1 -- no totals: the exactly full last page costs one empty request
   local limit = (1 + math.ceil((pages - 1) / conc)) * lat / 1000
@@ -400,14 +402,15 @@ local function scenario_cpu(mem)
   local flags = ("--computers %d"):format(n)
   emit(("## cpu: %d computers, no latency, page size %d (node-common: 250), `%s`"):format(n, ps, flags))
   emit()
-  emit("cwa runs with `rate_limit = false` here: the simulator has no limit, and the default "
-    .. "(60 a minute, burst 60) would pace the 101 requests over about 40 s of wall time.")
+  emit(("cwa runs with `rate_limit = false` here: the simulator has no limit, and the default "
+    .. "(60 a minute, burst 60) would pace the %d requests over about %d s of wall time."):format(
+    n // ps + 2, math.max(0, n // ps + 2 - 60)))
   emit()
-  local ids = filter(ids_with(HAND, "floor", "cwa", "cwa_c1"))
+  local ids = filter(ids_with(QUICK and {"lua_curl", "requests"} or HAND, "floor", "cwa", "cwa_c1"))
   local runs_of = {}
   if not QUICK then runs_of.node_common = 1 else runs_of.node_common = 0 end
   local results
-  with_sims(flags, available("cw_rest"), function(sims)
+  with_sims(flags, available("cw_rest") and not QUICK, function(sims)
     results = run_all(ids, sims, ps, {cwa_args = "rate_limit=false", runs_of = runs_of})
   end)
   local cwa_cpu, cwa_rss = collect(results.cwa, "cpu"), collect(results.cwa, "rss")
@@ -446,7 +449,7 @@ local function scenario_rate()
   emit()
   PEERS.cwa_told = {label = "cwa rate_limit = 120, burst = 20 (told the server's limit)",
     cmd = "lua5.4 bench/peers/cwa.lua", args = "rate_limit=120 burst=20", cwa = true}
-  local ids = filter(ids_with(QUICK and {"requests"} or HAND, "cwa", "cwa_c1", "cwa_told"))
+  local ids = filter(QUICK and {"cwa"} or ids_with(HAND, "cwa", "cwa_c1", "cwa_told"))
   local results
   with_sims(flags, available("cw_rest") and not QUICK, function(sims)
     results = run_all(ids, sims, ps)
@@ -486,7 +489,7 @@ local function scenario_faults()
   local flags = ("--computers %d --fail-rate 0.1 --token-ttl 3"):format(n)
   emit(("## faults: %d computers, page size %d, `%s`"):format(n, ps, flags))
   emit()
-  local ids = filter(ids_with(QUICK and {"curl", "requests"} or HAND, "cwa", "cwa_c1"))
+  local ids = filter(ids_with(QUICK and {"requests"} or HAND, "cwa", "cwa_c1"))
   local results
   with_sims(flags, available("cw_rest") and not QUICK, function(sims) results = run_all(ids, sims, ps) end)
   local rows = {}

@@ -262,6 +262,12 @@ void sim_route(sim_server *s, const char *method, const char *rel, const sim_que
         not_found_route(o, rel, out);
         return;
     }
+    /* the other dialect's login routes do not exist, even for anonymous
+     * callers: a client probing for its dialect must see 404 */
+    if (is(sg.s[0], "apitoken") || is(sg.s[0], "apicredentials")) {
+        not_found_route(o, rel, out);
+        return;
+    }
     if (!sim_auth_check(&s->auth, authorization)) {
         sim_error(out, o->dialect, 401, "Unauthorized", "Authorization has been denied for this request.", NULL,
                   NULL);

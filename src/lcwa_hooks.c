@@ -86,6 +86,29 @@ static void last_id(lua_State *L, int list, lua_Integer n, const char *id_field,
     lua_pop(L, 2);
 }
 
+/* Debian's lua-cjson decodes every number as a float: ids would print as
+ * "42.0". Whole numbers that a float holds exactly become integers. */
+static void integral_numbers(lua_State *L, int t, int depth)
+{
+    if (depth > 200 || !lua_checkstack(L, 3))
+        return;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        int type = lua_type(L, -1);
+        if (type == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+            lua_Number x = lua_tonumber(L, -1);
+            if (x == (lua_Number)(lua_Integer)x && x > -9007199254740992.0 && x < 9007199254740992.0) {
+                lua_pushvalue(L, -2);
+                lua_pushinteger(L, (lua_Integer)x);
+                lua_rawset(L, t);
+            }
+        } else if (type == LUA_TTABLE) {
+            integral_numbers(L, lua_gettop(L), depth + 1);
+        }
+        lua_pop(L, 1);
+    }
+}
+
 /* A list page is a JSON array, or {ResultSet, TotalRecordCount}. Leaves the
  * records array on the stack in place of the decoded value. */
 static void page_shape(lua_State *L, const char *id_field, cwa_page_info *info)
@@ -100,9 +123,8 @@ static void page_shape(lua_State *L, const char *id_field, cwa_page_info *info)
         get_field_ci(L, v, "ResultSet");
         if (lua_istable(L, -1)) {
             get_field_ci(L, v, "TotalRecordCount");
-            /* lua-cjson decodes every number as a float */
-            if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) >= 0 && lua_tonumber(L, -1) < 1e15)
-                info->total = (long)lua_tonumber(L, -1);
+            if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0)
+                info->total = (long)lua_tointeger(L, -1);
             lua_pop(L, 1);
             lua_replace(L, v);
             n = (lua_Integer)lua_rawlen(L, v);
@@ -142,6 +164,8 @@ static int hook_decode(void *ud, cwa_req *req, const char *body, size_t len, con
         lua_settop(L, top);
         return -1;
     }
+    if (lua_istable(L, -1))
+        integral_numbers(L, lua_gettop(L), 0);
     if (id_field)
         page_shape(L, id_field, info);
     push_uv(lc, UV_VALUES);

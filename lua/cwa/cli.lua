@@ -251,10 +251,17 @@ function cli.connection(a, getenv)
   if a.timeout then opts.timeout = a.timeout end
   if a.retries then opts.retries = a.retries end
   if a.rate_limit then opts.rate_limit = a.rate_limit end
+  -- 0 means "no limit" on the command line and in the environment; the
+  -- core spells that `false`.
+  if opts.rate_limit == 0 then opts.rate_limit = false end
   if a.debug then
     opts.log = function(level, message)
       io.stderr:write("cwa ", level, ": ", message, "\n")
     end
+  else
+    -- Without --debug stderr keeps to the one error line: the core's
+    -- warnings (a failed login, a retry) are in the error or not errors.
+    opts.log = function() end
   end
   return opts
 end
@@ -673,7 +680,7 @@ Examples:
     :choices{"table", "json", "ndjson", "csv"}
   p:flag("-q --quiet", "No progress line.")
   p:flag("--progress", "Show the progress line even when stderr is not a terminal.")
-  p:flag("--debug", "Log every request on stderr.")
+  p:flag("--debug", "Log every request, retry and wait on stderr.")
 
   local names = {}
   for plural in pairs(RESOURCE_HELP) do names[#names + 1] = plural end

@@ -149,6 +149,12 @@ function shell.run(opts)
 
   local failed = false
   local function run_chunk(text, name)
+    -- Each input is its own chunk, so a `local` would be gone by the next
+    -- line: at the top of an input it defines a variable of the shell.
+    local stripped = text:match("^%s*local%s+(function%s.*)$")
+      or (text:match("^%s*local%s+[%a_][%w_]*%s*[,=]") and not text:match("^%s*local[^=]*<")
+          and text:match("^%s*local%s+(.*)$"))
+    if stripped then text = stripped end
     local fn, err = load("return " .. text, name, "t", env)
     if not fn then
       fn, err = load(text, name, "t", env)

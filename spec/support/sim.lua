@@ -24,6 +24,24 @@ local function sleep(seconds)
 end
 M.sleep = sleep
 
+-- A process that exited but was not reaped (no init reaping in some
+-- containers) still answers `kill -0`: read its state where /proc exists.
+local function alive(pid)
+  local f = io.open("/proc/" .. pid .. "/stat", "r")
+  if f then
+    local state = f:read("a"):match("^%d+ %b() (%a)")
+    f:close()
+    return state ~= nil and state ~= "Z"
+  end
+  local self_stat = io.open("/proc/self/stat", "r")
+  if self_stat then
+    self_stat:close()
+    return false
+  end
+  return os.execute("kill -0 " .. pid .. " 2>/dev/null") == true
+end
+M.alive = alive
+
 local Sim = {}
 Sim.__index = Sim
 
@@ -60,7 +78,7 @@ function Sim:stop()
     os.execute("kill " .. self.pid .. " 2>/dev/null")
     -- wait for the process to go so ports and files are released
     for _ = 1, 100 do
-      if not os.execute("kill -0 " .. self.pid .. " 2>/dev/null") then break end
+      if not alive(self.pid) then break end
       sleep(0.02)
     end
     self.pid = nil
@@ -89,7 +107,7 @@ function M.start(args)
       sim.base = url .. "/cwa/api/v1"
       return sim
     end
-    if not os.execute("kill -0 " .. pid .. " 2>/dev/null") then
+    if not alive(pid) then
       os.remove(log)
       error("cwa-sim exited: " .. out)
     end
