@@ -376,6 +376,7 @@ describe("bin/cwa", function()
         {env = env_prefix .. "export WRONG_PW=nope; "})
       assert.are.equal(1, code)
       assert.truthy(err:find("Unauthorized", 1, true), err)
+      assert.are.equal(1, #lines_of(err))
       assert.falsy(err:find("nope", 1, true))
     end)
 
@@ -464,6 +465,10 @@ describe("bin/cwa", function()
         "for i = 1, 2 do",
         "  print('loop ' .. i)",
         "end",
+        "local n = 0",
+        "local function twice(x) return 2 * x end",
+        "n = twice(n + 21)",
+        "n",
         "cwa.VERSION",
       }, "\n") .. "\n"})
       assert.are.equal(0, code, err)
@@ -473,6 +478,7 @@ describe("bin/cwa", function()
       assert.truthy(lines[3]:match("^%s*Id%s+Name$"))
       assert.truthy(lines[5]:match("^%s*1%s+ACME Corporation$"))
       assert.truthy(out:find("loop 1\nloop 2\n", 1, true))
+      assert.are.equal("42", lines[#lines - 1])
       assert.are.equal(require("cwa").VERSION, lines[#lines])
     end)
 
