@@ -49,8 +49,11 @@ end
 -- ---------------------------------------------------------------------------
 -- Terminal
 
+-- Asked once per descriptor: each question runs `test -t`.
+local tty_cache = {}
 local function isatty(fd)
-  return progress.isatty(fd)
+  if tty_cache[fd] == nil then tty_cache[fd] = progress.isatty(fd) end
+  return tty_cache[fd]
 end
 
 local function terminal_width()
@@ -247,6 +250,15 @@ function cli.connection(a, getenv)
     usage(msg)
   end
   for k, v in pairs(extra) do opts[k] = v end
+  -- A user account that turns out to need a 2FA code is asked for one on a
+  -- terminal (the core calls this only when the server wants a code).
+  if not opts.two_factor and not opts.totp_secret and isatty(0) and isatty(2) then
+    opts.two_factor = function()
+      io.stderr:write("Two-factor code for ", opts.username or "?", ": ")
+      io.stderr:flush()
+      return (io.read("l") or ""):gsub("%s", "")
+    end
+  end
   if a.insecure then opts.verify_tls = false end
   if a.timeout then opts.timeout = a.timeout end
   if a.retries then opts.retries = a.retries end
@@ -415,7 +427,9 @@ local function listing(client, a, path, label)
   if a.progress then show = true end
   local bar <close> = progress.new{
     label = label, page_size = opts.page_size or client.page_size,
-    enabled = show and (a.progress or isatty(2)),
+    -- Records streamed to the same terminal would tear the line apart; a
+    -- table is written at the end, after the line is erased.
+    enabled = show and (a.progress or (isatty(2) and (kind == "table" or not isatty(1)))),
   }
   local w <close> = record_writer(a, kind)
   local it, s, c, pager = client:each(path, opts)
