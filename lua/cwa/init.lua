@@ -70,7 +70,10 @@ cjson.encode_invalid_numbers(false)
 -- @treturn[2] string a message naming the column of the fault
 -- @usage assert(cwa.check_condition("Status = 'Online' and Client.Id = 100"))
 
+local map = require "cwa.map"
+
 local invalid = errors.invalid
+local request = map.request
 
 local Client = {}
 Client.__index = Client
@@ -126,7 +129,8 @@ function cwa.new(opts)
     page_size = check_integer("cwa.new: option 'page_size'", copy.page_size, 1, 1000)
     copy.page_size = nil
   end
-  return setmetatable({_core = core.new(copy), page_size = page_size}, Client)
+  return setmetatable({_core = core.new(copy), page_size = page_size,
+    concurrency = math.tointeger(copy.concurrency) or 10}, Client)
 end
 
 --- A client from the CONNECTWISE_AUTOMATE_* environment variables (see cwa.env);
@@ -267,7 +271,7 @@ end
 --   ServerError, Network, Timeout, TLS, InvalidResponse; InvalidArgument before sending
 -- @usage local computer = client:get("/Computers/42", {includeFields = "Id,ComputerName"})
 function Client:get(path, query)
-  return self._core:request("GET", path, query)
+  return request(self, "GET", path, query)
 end
 
 --- POST a body (a table, encoded as JSON, or JSON text).
@@ -280,7 +284,7 @@ end
 -- @raise cwa.Error as `Client:get`; InvalidArgument for a body that cannot be encoded
 -- @usage client:post("/Computers/42/CommandExecute", {ComputerId = 42, Command = {Id = 2}, Parameters = {"cmd.exe!!! /c ver"}})
 function Client:post(path, body, query)
-  return self._core:request("POST", path, query, encode_body("post", body))
+  return request(self, "POST", path, query, encode_body("post", body))
 end
 
 --- PUT a body (a table, encoded as JSON, or JSON text).
@@ -292,7 +296,7 @@ end
 -- @raise cwa.Error as `Client:post`
 -- @usage client:put("/Contacts/7", {Id = 7, FirstName = "Ann"})
 function Client:put(path, body, query)
-  return self._core:request("PUT", path, query, encode_body("put", body))
+  return request(self, "PUT", path, query, encode_body("put", body))
 end
 
 --- PATCH with a JSON Patch array: {{op = "replace", path = "/Name", value = "x"}}.
@@ -304,7 +308,7 @@ end
 -- @raise cwa.Error as `Client:post`
 -- @usage client:patch("/Computers/42", {{op = "replace", path = "/Comment", value = "moved"}})
 function Client:patch(path, body, query)
-  return self._core:request("PATCH", path, query, encode_body("patch", body))
+  return request(self, "PATCH", path, query, encode_body("patch", body))
 end
 
 --- DELETE path.
@@ -315,7 +319,7 @@ end
 -- @raise cwa.Error as `Client:get`
 -- @usage client:delete("/Groups/12")
 function Client:delete(path, query)
-  return self._core:request("DELETE", path, query)
+  return request(self, "DELETE", path, query)
 end
 
 -- ---------------------------------------------------------------------------
@@ -542,6 +546,8 @@ end
 local actions = require "cwa.actions"
 Client.run_script = actions.run_script
 Client.command = actions.command
+Client.map = map.map
+Client.get_many = map.get_many
 
 function cwa.each(path, opts) return cwa.default():each(path, opts) end
 function cwa.list(path, opts) return cwa.default():list(path, opts) end

@@ -1,0 +1,121 @@
+-- client:map and client:get_many against cwa-sim.
+local simmod = require "support.sim"
+local helper = require "support.client"
+
+describe("client:map", function()
+  local sim
+  setup(function() sim = simmod.start{"--computers", "300", "--latency-ms", "20"} end)
+  teardown(function() sim:stop() end)
+  before_each(function() sim:reset() end)
+
+  it("returns results in item order and overlaps the requests", function()
+    local client = helper.new(sim, {concurrency = 10})
+    local ids = {}
+    for i = 1, 60 do ids[i] = 61 - i end
+    local t0 = helper.monotime()
+    local names = client:map(ids, function(id, i)
+      assert.equal(ids[i], id)
+      return client:computer(id).ComputerName
+    end)
+    local elapsed = helper.monotime() - t0
+    assert.equal(60, #names)
+    for i, id in ipairs(ids) do assert.equal(client:computer(id).ComputerName, names[i]) end
+    -- 60 requests at 20 ms, 10 at a time: about 0.12 s, sequential would be 1.2 s
+    assert.is_true(elapsed < 0.8, "took " .. elapsed)
+    assert.is_true(sim:stats().max_concurrency >= 5)
+  end)
+
+  it("puts {error = cwa.Error} in the slot of an item that failed", function()
+    local client = helper.new(sim)
+    local out = client:map({1, 999999, 3}, function(id) return client:computer(id).Id end)
+    assert.equal(1, out[1])
+    assert.equal(3, out[3])
+    assert.equal("NotFound", out[2].error.code)
+  end)
+
+  it("with fail_fast raises the first error and starts nothing after it", function()
+    local client = helper.new(sim, {concurrency = 4})
+    local items = {}
+    for i = 1, 200 do items[i] = i end
+    items[5] = 999999
+    local err = helper.error_of(client.map, client, items, function(id)
+      return client:computer(id).Id
+    end, {fail_fast = true, concurrency = 4})
+    assert.equal("NotFound", err.code)
+    local n = sim:stats().requests
+    simmod.sleep(0.2)
+    assert.equal(n, sim:stats().requests)
+    assert.is_true(n < 30, "requests: " .. n)
+  end)
+
+  it("runs iterators inside fn", function()
+    local client = helper.new(sim)
+    local counts = client:map({"Status = 'Online'", "Status = 'Offline'"}, function(condition)
+      local n = 0
+      for _ in client:computers{condition = condition, page_size = 25} do n = n + 1 end
+      return n
+    end)
+    assert.equal(300, counts[1] + counts[2])
+    assert.is_true(counts[1] > 0 and counts[2] > 0)
+  end)
+
+  it("rejects map inside map", function()
+    local client = helper.new(sim)
+    local out = client:map({1}, function() return client:map({2}, function() end) end)
+    assert.equal("InvalidArgument", out[1].error.code)
+    assert.matches("inside another map", out[1].error.message)
+  end)
+
+  it("reports progress and never exceeds the concurrency cap", function()
+    local client = helper.new(sim, {concurrency = 3})
+    local calls = 0
+    local items = {}
+    for i = 1, 40 do items[i] = i end
+    client:map(items, function(id) return client:computer(id) end, {
+      concurrency = 20, progress = function(done, total)
+        calls = calls + 1
+        assert.equal(40, total)
+        assert.equal(calls, done)
+      end})
+    assert.equal(40, calls)
+    assert.is_true(sim:stats().max_concurrency <= 3)
+  end)
+
+  it("get_many fetches paths in order", function()
+    local client = helper.new(sim)
+    local out = client:get_many({"/Computers/4", {"/Computers", {ids = "7"}}, "/Computers/0"})
+    assert.equal(4, out[1].Id)
+    assert.equal(7, out[2][1].Id)
+    assert.equal("NotFound", out[3].error.code)
+  end)
+
+  it("validates its arguments", function()
+    local client = helper.new(sim)
+    for _, args in ipairs{{nil, print}, {{}, nil}, {{1}, print, {colour = 1}}, {{1}, print, {concurrency = 0}}} do
+      local err = helper.error_of(client.map, client, args[1], args[2], args[3])
+      assert.equal("InvalidArgument", err.code)
+    end
+  end)
+end)
+
+describe("client:map under the server's limits", function()
+  it("gets zero 429s and finishes within 10% of the time the limit allows", function()
+    -- 6000/min = 100/s, the server's bucket holds 1000
+    local sim = simmod.start{"--computers", "2000", "--rate-limit", "6000", "--max-concurrent", "10"}
+    local client = helper.new(sim, {rate_limit = 6000, concurrency = 10})
+    client:token()
+    local items = {}
+    for i = 1, 2000 do items[i] = i end
+    local t0 = helper.monotime()
+    local out = client:map(items, function(id) return client:computer(id).Id end)
+    local elapsed = helper.monotime() - t0
+    local stats = sim:stats()
+    sim:stop()
+    assert.equal(2000, #out)
+    assert.equal(2000, out[2000])
+    assert.equal(0, stats.rate_limited)
+    assert.equal(0, stats.concurrency_limited)
+    local allowed = (2001 - 1000) / 100
+    assert.is_true(elapsed <= allowed * 1.1 + 0.3, ("took %.2fs, the limit allows %.2fs"):format(elapsed, allowed))
+  end)
+end)
