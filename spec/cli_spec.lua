@@ -497,3 +497,94 @@ describe("bin/cwa", function()
     end)
   end)
 end)
+
+describe("cwa.progress", function()
+  local progress = require "cwa.progress"
+
+  it("formats records, pages, rate and ETA", function()
+    assert.are.equal("computers: 500 records, page 2 (5 fetched)",
+      progress.text("computers", 500, 2, 5, nil, 0, 250))
+    assert.are.equal("computers: 500/2000 records (25%), page 2/8 (5 fetched), 250/s, ETA 6s",
+      progress.text("computers", 500, 2, 5, 2000, 2, 250))
+    assert.are.equal("x: 100/100000 records (0%), page 1/400, 1/s, ETA 27h45m",
+      progress.text("x", 100, 1, 1, 100000, 100, 250))
+  end)
+
+  it("draws only past the first page, once a page, and erases itself", function()
+    local written = {}
+    local out = {write = function(_, ...) for _, s in ipairs{...} do written[#written + 1] = s end end}
+    local now = 100
+    local bar = progress.new{label = "c", page_size = 10, out = out, enabled = true,
+                             clock = function() return now end}
+    local pager = {pages_fetched = function() return 3 end, total = function() return 40 end}
+    for _ = 1, 10 do bar:update(pager) end
+    assert.are.equal(0, #written)
+    for _ = 1, 10 do bar:update(pager) end
+    now = 101
+    for _ = 1, 10 do bar:update(pager) end
+    local text = table.concat(written)
+    assert.truthy(text:find("\rc: 11/40 records (27%), page 2/4 (3 fetched)\27[K", 1, true))
+    assert.truthy(text:find("\rc: 21/40 records (52%), page 3/4, 21/s, ETA 1s\27[K", 1, true))
+    local n = #written
+    bar:done()
+    assert.are.equal("\r\27[K", table.concat(written, "", n + 1))
+    bar:done()
+    assert.are.equal(n + 1, #written)
+  end)
+
+  it("stays silent when disabled", function()
+    local written = 0
+    local out = {write = function() written = written + 1 end}
+    local bar = progress.new{out = out, enabled = false, page_size = 1}
+    for _ = 1, 5 do bar:update(nil) end
+    bar:done()
+    assert.are.equal(0, written)
+  end)
+end)
+
+describe("cwa.cli.connection", function()
+  local cli = require "cwa.cli"
+
+  local function getenv_of(t)
+    return function(name) return t[name] end
+  end
+
+  it("prefers flags to the environment and keeps the password out of flags", function()
+    local env = {CONNECTWISE_AUTOMATE_SERVER = "http://127.0.0.1:1", CONNECTWISE_AUTOMATE_USERNAME = "env-user",
+                 CONNECTWISE_AUTOMATE_PASSWORD = "env-pw", CONNECTWISE_AUTOMATE_CLIENT_ID = "env-id",
+                 CWA_CONFIG = "/nonexistent/cwa.lua", MY_PW = "flag-pw"}
+    local o = cli.connection({username = "flag-user", password_env = "MY_PW", insecure = true,
+                              rate_limit = 0, timeout = 5}, getenv_of(env))
+    assert.are.equal("http://127.0.0.1:1", o.server)
+    assert.are.equal("flag-user", o.username)
+    assert.are.equal("flag-pw", o.password)
+    assert.are.equal("env-id", o.client_id)
+    assert.is_false(o.verify_tls)
+    assert.is_false(o.rate_limit)
+    assert.are.equal(5, o.timeout)
+    o = cli.connection({}, getenv_of(env))
+    assert.are.equal("env-user", o.username)
+    assert.are.equal("env-pw", o.password)
+  end)
+
+  it("raises usage errors naming what is missing", function()
+    local ok, err = pcall(cli.connection, {}, getenv_of{CWA_CONFIG = "/nonexistent/cwa.lua"})
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("no server", 1, true))
+    ok, err = pcall(cli.connection, {server = "x.example.com"}, getenv_of{CWA_CONFIG = "/nonexistent/cwa.lua"})
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("no credentials", 1, true))
+  end)
+
+  it("loads a config file as data, without the standard library", function()
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write("return {profiles = {p = {server = os.getenv('HOME')}}}")
+    f:close()
+    local ok, err = pcall(cli.load_config, path)
+    os.remove(path)
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("config file", 1, true))
+    assert.is_nil(cli.load_config("/nonexistent/cwa.lua"))
+  end)
+end)
