@@ -482,6 +482,18 @@ describe("bin/cwa", function()
       assert.are.equal(require("cwa").VERSION, lines[#lines])
     end)
 
+    it("prompts under a pseudo-terminal and answers", function()
+      local input = tmpdir .. "/tty-input"
+      write_file(input, 'client:count("/Clients")\n')
+      local p = assert(io.popen("sh -c " .. q(env_prefix .. "script -qec 'bin/cwa shell' /dev/null <"
+        .. q(input) .. "; echo \"exit=$?\"")))
+      local out = p:read("a")
+      p:close()
+      assert.truthy(out:find("shell (Lua 5.4", 1, true), out)
+      assert.truthy(out:find("cwa> 40\r?\n"), out)
+      assert.truthy(out:find("exit=0\n$"), out)
+    end)
+
     it("prints a record indented, truncates long lists, reports errors and exits 1 after one", function()
       local out, err, code = cwa("shell", {input = table.concat({
         "client:computer(4)",
