@@ -67,6 +67,79 @@ static void keep_decoder(lua_State *L)
 
 LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
 
+/***
+ * The C binding: clients, pagers and requests over the C core. Scripts use
+ * the `cwa` module, which wraps this one; `cwa.core` is for code that needs
+ * the raw objects (submitting many requests, driving a pager by hand).
+ * Errors are raised as `cwa.Error` tables; arguments are checked before any
+ * request is sent (code `InvalidArgument`).
+ * @module cwa.core
+ */
+
+/***
+ * Makes a client; nothing is sent until the first request. Takes the options
+ * of `cwa.new` except `page_size` (a pager option here).
+ * @function new
+ * @tparam table opts server, username, password, two_factor, totp_secret,
+ *   client_id, auth, retries, rate_limit, burst, concurrency, timeout,
+ *   connect_timeout, verify_tls, ca_file, log, debug, allow_http,
+ *   token_cache, max_wait, backoff_base, backoff_cap
+ * @treturn Client
+ * @raise cwa.Error InvalidArgument for an unknown option, a value of the
+ *   wrong type or out of range, or a server that is not allowed
+ * @usage local core = require "cwa.core"
+ * local client <close> = core.new{server = "http://127.0.0.1:8080", allow_http = true,
+ *   username = "u", password = "p"}
+ */
+
+/***
+ * Checks the syntax of a condition with the C parser.
+ * @function check_condition
+ * @string text the condition
+ * @string[opt="any"] dialect "any", "apitoken" or "apicredentials" (the
+ *   operators `startswith`, `endswith` and a general `not` exist only in the
+ *   latter)
+ * @treturn[1] boolean true
+ * @treturn[2] nil
+ * @treturn[2] string the message
+ * @treturn[2] integer the column of the fault (1-based)
+ * @usage print(core.check_condition("Status = 'Online' and"))
+ */
+
+/***
+ * Sleeps, without a busy loop; for polling loops.
+ * @function sleep
+ * @number seconds (fractions allowed; 0 or less returns at once)
+ * @usage core.sleep(0.5)
+ */
+
+/***
+ * Makes a `cwa.Error` from a table of fields (the table itself gets the
+ * metatable).
+ * @function error_new
+ * @tparam table fields code (required), message, status, details, method, url, attempts
+ * @treturn table the error
+ * @raise a Lua error when there is no `code`
+ * @usage error(core.error_new{code = "InvalidArgument", message = "bad id"}, 0)
+ */
+
+/***
+ * True when v is a `cwa.Error`.
+ * @function is_error
+ * @param v any value
+ * @treturn boolean
+ * @usage if core.is_error(e) then print(e.code) end
+ */
+
+/***
+ * Module fields.
+ * @field _VERSION the version, e.g. "0.1.0" (the rockspec's, given to the
+ *   compiler as CWA_VERSION)
+ * @field Error the metatable of every `cwa.Error` (its `__tostring` gives
+ *   one line without secrets)
+ * @table cwa.core
+ */
+
 LCWA_EXPORT int luaopen_cwa_core(lua_State *L)
 {
     keep_decoder(L);

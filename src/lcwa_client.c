@@ -469,13 +469,89 @@ static int client_tostring(lua_State *L)
     return 1;
 }
 
+/***
+ * The methods of the userdata `cwa.core.new` returns (`cwa.Client` wraps it).
+ * @submodule cwa.core
+ */
+
+/***
+ * @type Client
+ */
+
 static const luaL_Reg client_methods[] = {
+    /***
+     * Sends one request and waits for the answer, logging in first when
+     * needed, with the client's retry policy and rate limit.
+     * @function Client:request
+     * @string method "GET", "POST", "PUT", "PATCH" or "DELETE"
+     * @string path relative to /cwa/api/v1, e.g. "/Computers/42"
+     * @tparam[opt] table query parameter name to string or number
+     * @string[opt] body JSON text
+     * @treturn any the decoded JSON body (nil for an empty answer)
+     * @treturn integer the HTTP status
+     * @raise cwa.Error Unauthorized, TwoFactorRequired, Forbidden, NotFound,
+     *   BadRequest, RateLimited, ServerError, Network, Timeout, TLS,
+     *   InvalidResponse; InvalidArgument before sending
+     * @usage local computer, status = client:request("GET", "/Computers/42")
+     */
     {"request", client_request},
+    /***
+     * Starts a listing: pages are fetched ahead, `concurrency` at a time.
+     * @function Client:pages
+     * @string path e.g. "/Computers"
+     * @tparam table opts page_size (1-1000, 250), start_page (1), limit,
+     *   consistent (page by id instead of page number), id_field ("Id"),
+     *   condition, query (more parameters: name to string)
+     * @treturn Pager
+     * @raise cwa.Error InvalidArgument for bad options
+     * @usage local pager <close> = client:pages("/Computers", {condition = "Status = 'Online'"})
+     */
     {"pages", lcwa_client_pages},
+    /***
+     * Submits a request without waiting for it.
+     * @function Client:submit
+     * @string method
+     * @string path
+     * @tparam[opt] table query
+     * @string[opt] body JSON text
+     * @treturn Request
+     * @raise cwa.Error InvalidArgument before sending
+     * @usage local req = client:submit("GET", "/Computers/42")
+     */
     {"submit", lcwa_client_submit},
+    /***
+     * Drives the submitted requests until some complete or the time is up.
+     * Requests nobody holds any more are dropped.
+     * @function Client:wait
+     * @number[opt] timeout seconds (default: until one completes)
+     * @treturn table an array of the `Request` objects that completed (empty
+     *   on timeout)
+     * @usage for _, req in ipairs(client:wait(1)) do print(req:id(), req:result()) end
+     */
     {"wait", lcwa_client_wait},
+    /***
+     * The current access token, logging in or refreshing it when needed.
+     * @function Client:token
+     * @treturn string the token (a secret)
+     * @treturn number its expiry, in seconds since the epoch
+     * @raise cwa.Error Unauthorized, TwoFactorRequired, Network, Timeout, TLS,
+     *   InvalidResponse
+     * @usage local _, expires = client:token()
+     */
     {"token", client_token},
+    /***
+     * The dialect the server speaks, once logged in.
+     * @function Client:dialect
+     * @treturn ?string "apitoken", "apicredentials", or nil before the first login
+     * @usage client:token(); print(client:dialect())
+     */
     {"dialect", client_dialect},
+    /***
+     * Closes the pagers and requests still open, then the client. Idempotent;
+     * also `__close` and `__gc`.
+     * @function Client:close
+     * @usage client:close()
+     */
     {"close", client_close},
     {NULL, NULL},
 };
