@@ -470,12 +470,9 @@ static int client_tostring(lua_State *L)
 }
 
 /***
- * The methods of the userdata `cwa.core.new` returns (`cwa.Client` wraps it).
- * @submodule cwa.core
- */
-
-/***
- * @type Client
+ * The client object of `cwa.core`: the userdata `cwa.core.new` returns
+ * (metatable name "cwa.Client"; the Lua layer's `cwa.Client` wraps it).
+ * @classmod cwa.core.Client
  */
 
 static const luaL_Reg client_methods[] = {

@@ -206,15 +206,12 @@ int lcwa_client_pages(lua_State *L)
 }
 
 /***
- * A listing in progress: the object `Client:pages` returns and `cwa.Client:each`
- * wraps. The pages after the current one are fetched ahead, concurrently.
- * Closing it (or leaving a `for` loop that holds it as the closing value)
- * cancels the pages in flight; `__gc` does the same.
- * @submodule cwa.core
- */
-
-/***
- * @type Pager
+ * A listing in progress: the object `cwa.core.Client:pages` returns and
+ * `cwa.Client:each` wraps (metatable name "cwa.Pager"). The pages after the
+ * current one are fetched ahead, concurrently. Closing it (or leaving a `for`
+ * loop that holds it as the closing value) cancels the pages in flight;
+ * `__gc` does the same.
+ * @classmod cwa.core.Pager
  */
 
 static const luaL_Reg pager_methods[] = {

@@ -145,13 +145,10 @@ static int request_result(lua_State *L)
 }
 
 /***
- * A request submitted without waiting (`Client:submit`), for callers that
- * keep many in flight; `Client:wait` drives the transfers.
- * @submodule cwa.core
- */
-
-/***
- * @type Request
+ * A request submitted without waiting (`cwa.core.Client:submit`), for callers
+ * that keep many in flight; `cwa.core.Client:wait` drives the transfers
+ * (metatable name "cwa.Request").
+ * @classmod cwa.core.Request
  */
 
 static const luaL_Reg request_methods[] = {
