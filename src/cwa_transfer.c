@@ -128,6 +128,11 @@ int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method_names[r->method]);
         break;
     }
+    /* libcurl silently sends a request again when a reused connection turns
+     * out dead; for a POST or PATCH the server may already have acted on
+     * the first copy, so those go on a fresh connection. */
+    if (r->kind == KIND_DATA && (r->method == CWA_POST || r->method == CWA_PATCH))
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     if (r->body || r->method == CWA_POST || r->method == CWA_PUT || r->method == CWA_PATCH) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body ? r->body : "");
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(r->body ? r->bodylen : 0));
