@@ -80,10 +80,11 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  * Makes a client; nothing is sent until the first request. Takes the options
  * of `cwa.new` except `page_size` (a pager option here).
  * @function new
- * @tparam table opts server, username, password, two_factor, totp_secret,
- *   client_id, auth, retries, rate_limit, burst, concurrency, timeout,
- *   connect_timeout, verify_tls, ca_file, log, debug, allow_http,
- *   token_cache, max_wait, backoff_base, backoff_cap
+ * @tparam table opts `server`, `username`, `password`, `two_factor`,
+ *   `totp_secret`, `client_id`, `auth`, `retries`, `rate_limit`, `burst`,
+ *   `concurrency`, `timeout`, `connect_timeout`, `verify_tls`, `ca_file`,
+ *   `log`, `debug`, `allow_http`, `token_cache`, `max_wait`, `backoff_base`,
+ *   `backoff_cap`
  * @treturn Client
  * @raise cwa.Error InvalidArgument for an unknown option, a value of the
  *   wrong type or out of range, or a server that is not allowed

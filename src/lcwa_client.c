@@ -496,8 +496,8 @@ static const luaL_Reg client_methods[] = {
      * Starts a listing: pages are fetched ahead, `concurrency` at a time.
      * @function Client:pages
      * @string path e.g. "/Computers"
-     * @tparam table opts page_size (1-1000, 250), start_page (1), limit,
-     *   consistent (page by id instead of page number), id_field ("Id"),
+     * @tparam table opts `page_size` (1-1000, 250), `start_page` (1), `limit`,
+     *   `consistent` (page by id instead of page number), `id_field` ("Id"),
      *   condition, query (more parameters: name to string)
      * @treturn Pager
      * @raise cwa.Error InvalidArgument for bad options

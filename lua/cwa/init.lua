@@ -110,10 +110,10 @@ local function check_integer(who, v, lo, hi)
   return v
 end
 
---- Makes a client. Options are those of DESIGN.md: server, username, password,
--- two_factor, totp_secret, client_id, auth, page_size, retries, rate_limit,
--- concurrency, timeout, connect_timeout, verify_tls, ca_file, log (plus debug,
--- allow_http, token_cache, burst, max_wait, backoff_base, backoff_cap).
+--- Makes a client. Options are those of DESIGN.md: `server`, `username`, `password`,
+-- `two_factor`, `totp_secret`, `client_id`, `auth`, `page_size`, `retries`, `rate_limit`,
+-- `concurrency`, `timeout`, `connect_timeout`, `verify_tls`, `ca_file`, `log` (plus `debug`,
+-- `allow_http`, `token_cache`, `burst`, `max_wait`, `backoff_base`, `backoff_cap`).
 -- Nothing is sent until the first call; bad options raise InvalidArgument.
 -- @tparam table opts
 -- @treturn cwa.Client
@@ -133,7 +133,7 @@ function cwa.new(opts)
     concurrency = math.tointeger(copy.concurrency) or 10}, Client)
 end
 
---- A client from the CONNECTWISE_AUTOMATE_* environment variables (see cwa.env);
+--- A client from the `CONNECTWISE_AUTOMATE_*` environment variables (see `cwa.env`);
 -- `overrides` are applied on top.
 -- @tparam[opt] table overrides options of `new` that replace those from the environment
 -- @treturn Client
@@ -399,8 +399,8 @@ end
 -- Returns a closing value: leaving the loop early cancels the pages in flight.
 -- An error (after the retry policy is spent) is raised, never a silent end.
 -- @string path e.g. "/Computers" or "/Computers/42/Software"
--- @tparam[opt] table opts condition, page_size, order_by, fields, exclude_fields,
---   expand, ids, limit, start_page, consistent
+-- @tparam[opt] table opts `condition`, `page_size`, `order_by`, `fields`, `exclude_fields`,
+--   `expand`, `ids`, `limit`, `start_page`, `consistent`
 -- @treturn function the iterator, giving one record (a table) a call
 -- @return nil
 -- @return nil
