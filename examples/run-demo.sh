@@ -59,5 +59,6 @@ echo "cwa demo: simulator at $URL (5000 computers, 80 ms latency)"
 echo "running examples/fleet_report.lua"
 lua5.4 examples/fleet_report.lua
 echo
-echo "Next: with the same variables set, try bin/cwa computers --limit 5, bin/cwa shell,"
-echo "or the other scripts in examples/ (see README.md)."
+echo "Done; the simulator is stopped. To explore on your own, start build/cwa-sim --port 0,"
+echo "set the variables shown in README.md (Examples) and try bin/cwa computers --limit 5,"
+echo "bin/cwa shell, or the other scripts in examples/."
