@@ -642,14 +642,17 @@ end
 
 local function add_listing_options(cmd)
   cmd:option("-w --where", "Condition the server filters by, e.g. \"Status = 'Online'\".")
+    :argname("<condition>")
   cmd:option("--fields", "Comma-separated fields to fetch and show (includeFields).")
+    :argname("<list>")
   cmd:option("--exclude-fields", "Comma-separated fields to leave out (excludeFields).")
-  cmd:option("--order-by", "Sort order, e.g. 'Name asc'.")
-  cmd:option("--limit", "Stop after this many records."):convert(positive_integer("--limit"))
-  cmd:option("--page-size", "Records per request (1-1000, default 250)."):convert(positive_integer("--page-size"))
-  cmd:option("--start-page", "First page to fetch."):convert(positive_integer("--start-page"))
-  cmd:option("--expand", "Comma-separated related records to expand.")
-  cmd:option("--ids", "Comma-separated ids to fetch.")
+    :argname("<list>")
+  cmd:option("--order-by", "Sort order, e.g. 'Name asc'."):argname("<order>")
+  cmd:option("--limit", "Stop after this many records."):argname("<n>"):convert(positive_integer("--limit"))
+  cmd:option("--page-size", "Records per request (1-1000, default 250)."):argname("<n>"):convert(positive_integer("--page-size"))
+  cmd:option("--start-page", "First page to fetch."):argname("<n>"):convert(positive_integer("--start-page"))
+  cmd:option("--expand", "Comma-separated related records to expand."):argname("<list>")
+  cmd:option("--ids", "Comma-separated ids to fetch."):argname("<list>")
   cmd:flag("--consistent", "Page by id (stable while records are added or removed).")
 end
 
@@ -666,6 +669,7 @@ function cli.parser()
 Connection: flags, else the profile (--profile, config file $CWA_CONFIG or
 ~/.config/cwa/config.lua), else CONNECTWISE_AUTOMATE_SERVER, _USERNAME,
 _PASSWORD (or _USER, _PASS, _2FA), _CLIENT_ID, _AUTH, _CA_FILE, _VERIFY_TLS.
+Connection and output options may come before or after the command.
 Exit codes: 0 ok, 1 API error, 2 usage error.
 
 Examples:
@@ -678,18 +682,20 @@ Examples:
     os.exit(0)
   end)
   p:option("-s --server", "Automate server: host name, https://host:port or http://127.0.0.1:port.")
+    :argname("<host>")
   p:option("-u --username", "User name (the password comes from --password-env, --password-command, the environment or a prompt).")
+    :argname("<name>")
   p:option("--password-env", "Name of the environment variable holding the password."):argname("<VAR>")
   p:option("--password-command", "Shell command that prints the password."):argname("<CMD>")
   p:option("--2fa", "Two-factor code (6-8 digits) or base32 TOTP secret."):target("two_factor"):argname("<CODE>")
-  p:option("--client-id", "ClientId header (required by current servers).")
+  p:option("--client-id", "ClientId header (required by current servers)."):argname("<guid>")
   p:option("--auth", "Login dialect."):choices{"auto", "apitoken", "apicredentials"}
-  p:option("--ca-file", "PEM file of the CA to trust.")
+  p:option("--ca-file", "PEM file of the CA to trust."):argname("<file>")
   p:flag("-k --insecure", "Do not verify the TLS certificate.")
-  p:option("--timeout", "Seconds a request may take (default 60)."):convert(positive_number("--timeout"))
-  p:option("--retries", "Retries of a failing request (default 5)."):convert(positive_integer("--retries"))
-  p:option("--rate-limit", "Requests a minute (0 = no limit)."):convert(positive_integer("--rate-limit"))
-  p:option("-p --profile", "Profile of the config file to use.")
+  p:option("--timeout", "Seconds a request may take (default 60)."):argname("<seconds>"):convert(positive_number("--timeout"))
+  p:option("--retries", "Retries of a failing request (default 5)."):argname("<n>"):convert(positive_integer("--retries"))
+  p:option("--rate-limit", "Requests a minute (default 60; 0 = no limit)."):argname("<n>"):convert(positive_integer("--rate-limit"))
+  p:option("-p --profile", "Profile of the config file to use."):argname("<name>")
   p:option("-f --format", "Output format (default: table on a terminal, else ndjson).")
     :choices{"table", "json", "ndjson", "csv"}
   p:flag("-q --quiet", "No progress line.")
@@ -733,7 +739,7 @@ Examples:
 
   local count = p:command("count"):summary("Count the records of a resource.")
   count:argument("resource", "computers, alerts, ... or a path.")
-  count:option("-w --where", "Condition the server filters by.")
+  count:option("-w --where", "Condition the server filters by."):argname("<condition>")
   example(count, "cwa count computers --where \"Status = 'Offline'\"")
 
   local rs = p:command("run-script"):summary("Run a script on computers.")
