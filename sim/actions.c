@@ -81,11 +81,15 @@ void sim_settle(sim_store *s)
     long long now = sim_now_ms();
     sim_coll *h = &s->c[SIM_HISTORY], *c = &s->c[SIM_COMMANDS];
     for (size_t i = 0; i < h->n; i++)
-        if (h->rows[i]->due_ms && h->rows[i]->due_ms <= now)
+        if (h->rows[i]->due_ms && h->rows[i]->due_ms <= now) {
             settle_history(h->rows[i]);
+            h->version++;
+        }
     for (size_t i = 0; i < c->n; i++)
-        if (c->rows[i]->due_ms && c->rows[i]->due_ms <= now)
+        if (c->rows[i]->due_ms && c->rows[i]->due_ms <= now) {
             settle_command(c->rows[i]);
+            c->version++;
+        }
 }
 
 static void oom(const sim_opts *o, sim_resp *out)

@@ -27,6 +27,9 @@ sim_source sim_source_of(const sim_store *s, sim_kind k)
     src.id_field = s->c[k].id_field;
     src.what = what_names[k];
     src.computers = k == SIM_COMPUTERS;
+    src.kind = (int)k;
+    src.version = s->c[k].version;
+    src.cache = NULL;
     return src;
 }
 
@@ -430,64 +433,91 @@ void sim_list(const sim_store *s, const sim_opts *o, const sim_query *q, const s
         return;
     }
     shaping sh;
-    sortrow *sel = malloc((src->n ? src->n : 1) * sizeof *sel);
-    if (!sel || shaping_init(&sh, q, src) != 0) {
-        free(sel);
+    size_t first = (size_t)(page - 1) * (size_t)size, total = 0, count = 0;
+    /* a plain listing is a slice of the rows: no selection array needed */
+    int direct = !cond && !nids && !ord.n;
+    sortrow *sel = NULL;
+    sim_record **pick = malloc((size_t)size * sizeof *pick);
+    char *ckey = NULL;
+    if (!pick || shaping_init(&sh, q, src) != 0) {
+        free(pick);
         free(ids);
         cwa_cond_free(cond);
-        if (sel)
+        if (pick)
             shaping_free(&sh);
         oom(out, d);
         return;
     }
-    size_t total = 0;
-    for (size_t i = 0; i < src->n; i++) {
-        sim_record *r = src->rows[i];
-        if (nids) {
-            size_t k = 0;
-            while (k < nids && ids[k] != r->id)
-                k++;
-            if (k == nids)
-                continue;
-        }
-        if (cond) {
-            cwa_cond_error err;
-            int m = cwa_cond_eval(cond, r->obj, &err);
-            if (m < 0) {
-                int server = err.kind == CWA_COND_ERR_SERVER;
-                sim_error(out, d, server ? 500 : 400, server ? "ServerError" : "BadRequest",
-                          err.message, "condition", sim_query_get(q, "condition"));
-                goto done;
-            }
-            if (!m)
-                continue;
-        }
-        sel[total].r = r;
-        sel[total].ord = &ord;
-        for (int k = 0; k < ord.n; k++)
-            sel[total].key[k] = sim_json_path(r->obj, ord.field[k]);
-        total++;
+    if (!direct && src->cache) {
+        cwa_buf kb = {0};
+        if (cwa_buf_printf(&kb, "%d\n%s\n%s\n%s", src->kind, cond ? sim_query_get(q, "condition") : "",
+                           ob ? ob : "", nids ? sim_query_get(q, "ids") : "") == 0)
+            ckey = cwa_buf_steal(&kb, NULL);
+        cwa_buf_free(&kb);
     }
-    if (ord.n)
-        qsort(sel, total, sizeof *sel, cmp_rows);
+    if (direct) {
+        total = src->n;
+        for (size_t i = first; i < total && count < (size_t)size; i++)
+            pick[count++] = src->rows[i];
+    } else if (!ckey || !sim_selcache_get(src->cache, ckey, src->version, first, (size_t)size, pick, &count,
+                                          &total)) {
+        sel = malloc((src->n ? src->n : 1) * sizeof *sel);
+        if (!sel) {
+            oom(out, d);
+            goto done;
+        }
+        for (size_t i = 0; i < src->n; i++) {
+            sim_record *r = src->rows[i];
+            if (nids) {
+                size_t k = 0;
+                while (k < nids && ids[k] != r->id)
+                    k++;
+                if (k == nids)
+                    continue;
+            }
+            if (cond) {
+                cwa_cond_error err;
+                int m = cwa_cond_eval(cond, r->obj, &err);
+                if (m < 0) {
+                    int server = err.kind == CWA_COND_ERR_SERVER;
+                    sim_error(out, d, server ? 500 : 400, server ? "ServerError" : "BadRequest",
+                              err.message, "condition", sim_query_get(q, "condition"));
+                    goto done;
+                }
+                if (!m)
+                    continue;
+            }
+            sel[total].r = r;
+            sel[total].ord = &ord;
+            for (int k = 0; k < ord.n; k++)
+                sel[total].key[k] = sim_json_path(r->obj, ord.field[k]);
+            total++;
+        }
+        if (ord.n)
+            qsort(sel, total, sizeof *sel, cmp_rows);
+        for (size_t i = first; i < total && count < (size_t)size; i++)
+            pick[count++] = sel[i].r;
+        sim_record **keep = ckey ? malloc((total ? total : 1) * sizeof *keep) : NULL;
+        if (keep) {
+            for (size_t i = 0; i < total; i++)
+                keep[i] = sel[i].r;
+            sim_selcache_put(src->cache, ckey, src->version, keep, total);
+        }
+    }
 
-    size_t first = (size_t)(page - 1) * (size_t)size;
-    size_t last = first < total ? first + (size_t)size : first;
-    if (last > total)
-        last = total;
     cwa_buf *b = &out->body;
     cwa_buf_reset(b);
     size_t est = 64;
-    for (size_t i = first; i < last; i++)
-        est += sel[i].r->len + 1;
+    for (size_t i = 0; i < count; i++)
+        est += pick[i]->len + 1;
     rc = cwa_buf_reserve(b, est);
     if (o->totals == SIM_TOTALS_BODY)
         rc |= cwa_buf_puts(b, "{\"ResultSet\":");
     rc |= cwa_buf_putc(b, '[');
-    for (size_t i = first; i < last && rc == 0; i++) {
-        if (i > first)
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        if (i > 0)
             rc |= cwa_buf_putc(b, ',');
-        rc |= emit(b, s, sel[i].r, &sh);
+        rc |= emit(b, s, pick[i], &sh);
     }
     rc |= cwa_buf_putc(b, ']');
     if (o->totals == SIM_TOTALS_BODY)
@@ -507,6 +537,8 @@ void sim_list(const sim_store *s, const sim_opts *o, const sim_query *q, const s
     }
 done:
     shaping_free(&sh);
+    free(ckey);
+    free(pick);
     free(sel);
     free(ids);
     cwa_cond_free(cond);

@@ -17,6 +17,9 @@
  *  --totals: none = a bare array; headers = X-Total-Count, X-Page,
  *  X-Page-Size, X-Total-Pages; body = {"ResultSet":[...],"TotalRecordCount"}.
  *
+ * Filtered or ordered selections of whole collections are kept in the
+ * source's cache (when set) and reused for the next pages.
+ *
  * sim_item answers one record (404 in the dialect's error shape when r is
  * NULL), honouring includeFields/excludeFields/expand.
  */
@@ -29,6 +32,7 @@
 #include "opts.h"
 #include "query.h"
 #include "resp.h"
+#include "selcache.h"
 
 typedef struct sim_source {
     sim_record *const *rows;
@@ -37,6 +41,9 @@ typedef struct sim_source {
     const char *id_field;
     const char *what; /* "Computer", for messages */
     int computers;    /* expand=tickets applies */
+    int kind;
+    unsigned long version;   /* of the collection, for the cache */
+    sim_selcache *cache;     /* NULL: do not cache (sub-collections) */
 } sim_source;
 
 void sim_list(const sim_store *s, const sim_opts *o, const sim_query *q, const sim_source *src,

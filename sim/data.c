@@ -787,6 +787,7 @@ int sim_coll_append(sim_coll *c, sim_record *r)
         c->cap = cap;
     }
     c->rows[c->n++] = r;
+    c->version++;
     if (r->id >= c->next_id)
         c->next_id = r->id + 1;
     return 0;
@@ -800,6 +801,7 @@ int sim_coll_remove(sim_coll *c, long id)
     sim_record_free(c->rows[i]);
     memmove(&c->rows[i], &c->rows[i + 1], (c->n - (size_t)i - 1) * sizeof *c->rows);
     c->n--;
+    c->version++;
     return 0;
 }
 

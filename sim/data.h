@@ -65,6 +65,8 @@ typedef struct sim_coll {
     sim_record **rows;
     size_t n, cap;
     long next_id;
+    unsigned long version; /* bumped by append and removal; whoever changes a
+                            * record's obj bumps it too */
     struct cJSON *templ; /* a record of the collection's shape (field checks) */
 } sim_coll;
 

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int write_string(cwa_buf *b, const char *s)
@@ -106,10 +107,17 @@ int sim_json_write(cwa_buf *b, const cJSON *item)
 
 char *sim_json_print(const cJSON *item, size_t *len)
 {
+    /* one generous allocation, trimmed afterwards, instead of a chain of
+     * doublings per record */
     cwa_buf b = {0};
-    if (sim_json_write(&b, item) != 0) {
+    if (cwa_buf_reserve(&b, 2048) != 0 || sim_json_write(&b, item) != 0) {
         cwa_buf_free(&b);
         return NULL;
     }
-    return cwa_buf_steal(&b, len);
+    size_t n = b.len;
+    char *s = cwa_buf_steal(&b, NULL);
+    char *trimmed = s ? realloc(s, n + 1) : NULL;
+    if (len)
+        *len = n;
+    return trimmed ? trimmed : s;
 }

@@ -38,14 +38,15 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int status = 1;
-    int store = 0, auth = 0, stats = 0, limits = 0;
+    int store = 0, auth = 0, stats = 0, limits = 0, cache = 0;
     store = 1; /* a failed init leaves a partial store that free releases */
     if (sim_store_init(&s->store, &s->opts) != 0) {
         fprintf(stderr, "cwa-sim: out of memory generating data\n");
         goto out;
     }
     if ((auth = sim_auth_init(&s->auth, &s->opts) == 0) == 0 || (stats = sim_stats_init(&s->stats) == 0) == 0 ||
-        (limits = sim_limits_init(&s->limits, &s->opts) == 0) == 0)
+        (limits = sim_limits_init(&s->limits, &s->opts) == 0) == 0 ||
+        (cache = sim_selcache_init(&s->cache) == 0) == 0)
         goto out;
     if (s->opts.tls && (s->opts.cert_file ? sim_tls_load(&s->tls, s->opts.cert_file, s->opts.key_file)
                                           : sim_tls_generate(&s->tls)) != 0)
@@ -62,6 +63,8 @@ int main(int argc, char **argv)
     status = 0;
 out:
     sim_tls_free(&s->tls);
+    if (cache)
+        sim_selcache_free(&s->cache);
     if (limits)
         sim_limits_free(&s->limits);
     if (stats)

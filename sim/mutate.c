@@ -159,6 +159,7 @@ void sim_update(sim_store *s, sim_kind k, long id, int patch, const char *body, 
         return;
     }
     cJSON_Delete(old);
+    c->version++;
     answer(s, r, 200, out);
 }
 

@@ -209,6 +209,7 @@ static void collection(sim_server *s, sim_kind k, const char *method, const segs
             }
             pthread_rwlock_rdlock(&st->lock);
             sim_source src = sim_source_of(st, k);
+            src.cache = &s->cache;
             sim_list(st, o, q, &src, out);
             pthread_rwlock_unlock(&st->lock);
         } else if (is(method, "POST") && sim_mutable(k)) {

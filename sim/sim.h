@@ -4,7 +4,7 @@
  *
  * Contract: built by main before the HTTP daemon starts and torn down after
  * it stopped; opts is read-only while serving; each member guards itself
- * (store: rwlock; auth, stats, limits: mutexes); `stopping` tells stalled
+ * (store: rwlock; auth, stats, limits, cache: mutexes); `stopping` tells stalled
  * bodies and sleeps to give up.
  */
 #ifndef SIM_SIM_H
@@ -16,6 +16,7 @@
 #include "data.h"
 #include "faults.h"
 #include "opts.h"
+#include "selcache.h"
 #include "stats.h"
 #include "tls.h"
 
@@ -27,6 +28,7 @@ typedef struct sim_server {
     sim_auth auth;
     sim_stats stats;
     sim_limits limits;
+    sim_selcache cache;
     sim_tls tls;
     atomic_int stopping;
     struct MHD_Daemon *daemon;

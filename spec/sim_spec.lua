@@ -103,6 +103,31 @@ end
 
 local ISO = "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$"
 
+-- RFC 6238 code of a base32 secret at unix time t, HMAC-SHA1 by the openssl CLI.
+local function totp(secret, t)
+  local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+  local acc, bits, key = 0, 0, {}
+  for ch in secret:upper():gmatch("[A-Z2-7]") do
+    acc = (acc << 5) | (alphabet:find(ch, 1, true) - 1)
+    bits = bits + 5
+    if bits >= 8 then
+      key[#key + 1] = string.format("%02x", (acc >> (bits - 8)) & 255)
+      bits = bits - 8
+    end
+  end
+  local counter, octal = t // 30, {}
+  for i = 7, 0, -1 do octal[#octal + 1] = string.format("\\%03o", (counter >> (i * 8)) & 255) end
+  local p = assert(io.popen("printf '" .. table.concat(octal) ..
+    "' | openssl dgst -sha1 -mac HMAC -macopt hexkey:" .. table.concat(key)))
+  local hex = p:read("a"):match("= (%x+)")
+  p:close()
+  local bytes = {}
+  for b in hex:gmatch("%x%x") do bytes[#bytes + 1] = tonumber(b, 16) end
+  local off = (bytes[20] & 15) + 1
+  local code = ((bytes[off] & 127) << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3]
+  return string.format("%06d", code % 1000000)
+end
+
 describe("cwa-sim startup", function()
   it("prints usage with every flag for --help", function()
     local p = assert(io.popen(quote(simlib.binary) .. " --help"))
@@ -494,6 +519,27 @@ describe("cwa-sim apitoken dialect", function()
     assert.equal(400, (http(sim, "POST", "/cwa/api/v1/apitoken", {body = "{nope", headers = {CLIENT_ID}})))
   end)
 
+  it("pages a filtered, ordered listing consistently", function()
+    local q = "&condition=" .. enc("Status = 'Online'") .. "&orderBy=" .. enc("Client.Name asc")
+    local _, whole = api.get("/Computers?pageSize=300" .. q)
+    local _, p1 = api.get("/Computers?pageSize=150&page=1" .. q)
+    local _, p2 = api.get("/Computers?pageSize=150&page=2" .. q)
+    assert.equal(300, #whole)
+    for i = 1, 150 do
+      assert.equal(whole[i].Id, p1[i].Id)
+      assert.equal(whole[150 + i].Id, p2[i].Id)
+    end
+  end)
+
+  it("sees changes in the next filtered listing", function()
+    local cond = "&condition=" .. enc("City = 'Nowhere Springs'")
+    assert.equal(0, #select(2, api.get("/Clients?pageSize=10" .. cond)))
+    api.call("PATCH", "/Clients/3", cjson.encode{{op = "replace", path = "/City", value = "Nowhere Springs"}})
+    local _, list = api.get("/Clients?pageSize=10" .. cond)
+    assert.equal(1, #list)
+    assert.equal(3, list[1].Id)
+  end)
+
   it("counts pages, paths and statuses in /__stats and zeroes them on /__reset", function()
     sim:reset()
     api.get("/Computers?pageSize=10&page=1")
@@ -707,6 +753,27 @@ describe("cwa-sim apicredentials dialect", function()
     local _, hist = api.get("/Computers/4/ScriptHistory")
     assert.equal(1, #hist)
     assert.equal(404, (api.call("POST", "/Batch/ScriptExecute", "{}")))
+  end)
+end)
+
+describe("cwa-sim users", function()
+  it("takes users from --user and 2FA codes from --totp-secret", function()
+    local secret = "JBSWY3DPEHPK3PXP"
+    local sim = simlib.start{"--user", "ops:s3cret:000111", "--user", "svc:svc-pass", "--totp-secret", secret}
+    local s1, t1 = login_apitoken(sim, "svc", "svc-pass")
+    local s2 = login_apitoken(sim, "integrator", "integrator-pass")
+    local s3, t3 = login_apitoken(sim, "ops", "s3cret", "000111")
+    local s4, t4 = login_apitoken(sim, "ops", "s3cret", totp(secret, os.time()))
+    local s5 = login_apitoken(sim, "ops", "s3cret", totp(secret, os.time() + 600))
+    sim:stop()
+    assert.equal(200, s1)
+    assert.truthy(t1.AccessToken)
+    assert.equal(401, s2)
+    assert.equal(200, s3)
+    assert.truthy(t3.AccessToken)
+    assert.equal(200, s4)
+    assert.truthy(t4.AccessToken)
+    assert.equal(401, s5)
   end)
 end)
 
