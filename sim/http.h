@@ -11,6 +11,12 @@
  * --latency-ms, --rate-limit (429), ClientId in apitoken (401), repeated
  * query keys (400), faults on data calls, then the router. Every API
  * response carries X-RateLimit-* headers when rate limiting is on.
+ * A request is "in flight" (stats, --max-concurrent) from the moment its
+ * body has arrived until its answer is queued, so a client that waits for
+ * each answer before reusing its connection never trips the limit by a race
+ * with the server's bookkeeping. --verbose logs method, path with the raw
+ * query, status and time per request (never headers or bodies, so never a
+ * token or password).
  * /__stats (GET) and /__reset (POST) bypass all of it.
  */
 #ifndef SIM_HTTP_H
