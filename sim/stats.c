@@ -134,7 +134,7 @@ cJSON *sim_stats_json(sim_stats *s)
     pthread_mutex_lock(&s->mu);
     ok = ok && cJSON_AddNumberToObject(root, "requests", (double)s->requests);
     if (ok && (ok = (o = cJSON_AddObjectToObject(root, "by_status")) != NULL)) {
-        char code[8];
+        char code[16];
         for (int i = 100; i < 600 && ok; i++)
             if (s->by_status[i]) {
                 snprintf(code, sizeof code, "%d", i);
