@@ -151,6 +151,12 @@ static void str(cJSON *o, const char *k, const char *v, int *ok)
 {
     add(o, k, cJSON_CreateString(v), ok);
 }
+/* For strings from the static tables: no copy per record (cJSON leaves
+ * references alone when deleting, and duplicates copy them). */
+static void cstr(cJSON *o, const char *k, const char *v, int *ok)
+{
+    add(o, k, cJSON_CreateStringReference(v), ok);
+}
 static void num(cJSON *o, const char *k, double v, int *ok)
 {
     add(o, k, cJSON_CreateNumber(v), ok);
@@ -227,18 +233,18 @@ static cJSON *gen_client(const sim_store *s, long i)
     char buf[96];
     snprintf(buf, sizeof buf, "%ld Main Street", 100 + sim_pick(rnd(s, SIM_CLIENTS, i, 2), 9800));
     str(o, "Address1", buf, &ok);
-    str(o, "City", cities[city], &ok);
-    str(o, "State", states[city], &ok);
+    cstr(o, "City", cities[city], &ok);
+    cstr(o, "State", states[city], &ok);
     snprintf(buf, sizeof buf, "%05ld", 10000 + sim_pick(rnd(s, SIM_CLIENTS, i, 3), 89999));
     str(o, "Zip", buf, &ok);
-    str(o, "Country", "United States", &ok);
+    cstr(o, "Country", "United States", &ok);
     snprintf(buf, sizeof buf, "555-%04ld", sim_pick(rnd(s, SIM_CLIENTS, i, 4), 10000));
     str(o, "Phone", buf, &ok);
     snprintf(buf, sizeof buf, "https://www.%s", companies[i % NCOMPANIES].domain);
     str(o, "WebSite", buf, &ok);
     num(o, "ExternalId", (double)(2000 + i), &ok);
     date(o, "DateAdded", BASE_TIME - (long)sim_pick(rnd(s, SIM_CLIENTS, i, 5), 2000) * DAY, &ok);
-    str(o, "Comment", "", &ok);
+    cstr(o, "Comment", "", &ok);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -340,9 +346,9 @@ static cJSON *gen_computer(const sim_store *s, long id, const shape *sh)
     str(o, "ComputerName", buf, &ok);
     ref(o, "Client", cid, cname, &ok);
     ref(o, "Location", lid, lname, &ok);
-    str(o, "Status", online ? "Online" : "Offline", &ok);
-    str(o, "OperatingSystemName", os, &ok);
-    str(o, "Type", server ? "Server" : "Workstation", &ok);
+    cstr(o, "Status", online ? "Online" : "Offline", &ok);
+    cstr(o, "OperatingSystemName", os, &ok);
+    cstr(o, "Type", server ? "Server" : "Workstation", &ok);
     boo(o, "IsVirtualMachine", server && sim_unit(rnd(s, SIM_COMPUTERS, id, 12)) < 0.7, &ok);
     num(o, "TotalMemory", (double)mem, &ok);
     num(o, "FreeMemory", (double)freemem, &ok);
@@ -369,7 +375,7 @@ static cJSON *gen_computer(const sim_store *s, long id, const shape *sh)
     const char *dom = windows ? (sim_unit(rnd(s, SIM_COMPUTERS, id, 19)) < 0.85
                                      ? companies[ci % NCOMPANIES].domain : "WORKGROUP")
                               : "";
-    str(o, "Domain", dom, &ok);
+    cstr(o, "Domain", dom, &ok);
     const char *fn = first_names[sim_pick(rnd(s, SIM_COMPUTERS, id, 20), COUNT(first_names))];
     const char *ln = last_names[sim_pick(rnd(s, SIM_COMPUTERS, id, 21), COUNT(last_names))];
     char user[64];
@@ -410,15 +416,15 @@ static cJSON *gen_computer(const sim_store *s, long id, const shape *sh)
     long av = sim_pick(rnd(s, SIM_COMPUTERS, id, 26), COUNT(antivirus));
     ref(o, "VirusScanner", av + 1, antivirus[av], &ok);
     num(o, "SystemUptime", (double)sim_pick(rnd(s, SIM_COMPUTERS, id, 27), 40 * DAY), &ok);
-    str(o, "RemoteAgentVersion", "2024.5.128", &ok);
-    str(o, "Comment", "", &ok);
+    cstr(o, "RemoteAgentVersion", "2024.5.128", &ok);
+    cstr(o, "Comment", "", &ok);
     if (s->dialect == CWA_DIALECT_APICREDENTIALS) {
         cJSON *cn = cJSON_GetObjectItemCaseSensitive(o, "ComputerName");
         num(o, "ComputerID", (double)id, &ok);
         str(o, "Name", cn && cn->valuestring ? cn->valuestring : "", &ok);
         num(o, "ClientID", (double)cid, &ok);
         num(o, "LocationID", (double)lid, &ok);
-        str(o, "OS", os, &ok);
+        cstr(o, "OS", os, &ok);
         date(o, "LastContact", contact, &ok);
         num(o, "DiskFreePercent", (double)(2 + sim_pick(rnd(s, SIM_COMPUTERS, id, 28), 88)), &ok);
     }
@@ -471,10 +477,10 @@ static cJSON *gen_alert(const sim_store *s, long i)
     static const int sev[] = {1, 1, 2, 2, 2, 3, 3, 4, 4, 5};
     num(o, "Severity", sev[sim_pick(rnd(s, SIM_ALERTS, i, 1), 10)], &ok);
     long st = sim_pick(rnd(s, SIM_ALERTS, i, 2), 10);
-    str(o, "Status", alert_status[st < 3 ? 0 : st < 6 ? 1 : 2], &ok);
-    str(o, "Message", alert_msgs[sim_pick(rnd(s, SIM_ALERTS, i, 3), COUNT(alert_msgs))], &ok);
+    cstr(o, "Status", alert_status[st < 3 ? 0 : st < 6 ? 1 : 2], &ok);
+    cstr(o, "Message", alert_msgs[sim_pick(rnd(s, SIM_ALERTS, i, 3), COUNT(alert_msgs))], &ok);
     date(o, "Date", BASE_TIME - sim_pick(rnd(s, SIM_ALERTS, i, 4), 45 * DAY), &ok);
-    str(o, "Source", "Monitor", &ok);
+    cstr(o, "Source", "Monitor", &ok);
     num(o, "MonitorId", (double)(1 + sim_pick(rnd(s, SIM_ALERTS, i, 5), 200)), &ok);
     if (s->dialect == CWA_DIALECT_APICREDENTIALS) {
         const cJSON *cl = field(o, "Client");
@@ -624,7 +630,7 @@ static cJSON *gen_ticket(const sim_store *s, long i)
     else
         snprintf(buf, sizeof buf, "%s", subj);
     str(o, "Subject", buf, &ok);
-    str(o, "Status", ticket_status[sim_pick(rnd(s, SIM_TICKETS, i, 2), COUNT(ticket_status))], &ok);
+    cstr(o, "Status", ticket_status[sim_pick(rnd(s, SIM_TICKETS, i, 2), COUNT(ticket_status))], &ok);
     num(o, "Priority", (double)(1 + sim_pick(rnd(s, SIM_TICKETS, i, 3), 4)), &ok);
     num(o, "ComputerId", pc ? field(pc, "Id")->valuedouble : 0, &ok);
     if (pc) {
@@ -700,9 +706,9 @@ static cJSON *gen_software(const sim_store *s, long computer, long k, long pick)
         return NULL;
     num(o, "Id", (double)(computer * 100 + k + 1), &ok);
     num(o, "ComputerId", (double)computer, &ok);
-    str(o, "Name", software[pick].name, &ok);
-    str(o, "Version", software[pick].version, &ok);
-    str(o, "Publisher", software[pick].publisher, &ok);
+    cstr(o, "Name", software[pick].name, &ok);
+    cstr(o, "Version", software[pick].version, &ok);
+    cstr(o, "Publisher", software[pick].publisher, &ok);
     date(o, "DateInstalled", BASE_TIME - sim_pick(rnd(s, SIM_SOFTWARE, computer, (int)k), 900 * DAY), &ok);
     if (!ok) {
         cJSON_Delete(o);
