@@ -78,6 +78,47 @@ describe("rockspec", function()
   end)
 end)
 
+describe("make install", function()
+  local function sh(cmd)
+    local p = io.popen(cmd .. " 2>&1")
+    local out = p:read("a")
+    local ok = p:close()
+    return ok, out
+  end
+
+  it("installs into PREFIX, loads from there and names no build directory", function()
+    local version = rockspec().version:match("^(.*)%-%d+$")
+    local tmp = os.tmpname()
+    os.remove(tmp)
+    assert.is_true(sh("mkdir -p '" .. tmp .. "'"))
+    local prefix, build = tmp .. "/prefix", tmp .. "/build"
+    local ok, out = sh(("make -s BUILD='%s' install PREFIX='%s'"):format(build, prefix))
+    finally(function() sh("rm -rf '" .. tmp .. "'") end)
+    assert.is_true(ok, out)
+
+    local share, lib = prefix .. "/share/lua/5.4", prefix .. "/lib/lua/5.4"
+    -- the system's copies of the dependencies, and nothing else of the system
+    local paths = ("LUA_PATH='%s/?.lua;%s/?/init.lua;/usr/share/lua/5.4/?.lua' " ..
+      "LUA_CPATH='%s/?.so;/usr/lib/x86_64-linux-gnu/lua/5.4/?.so;/usr/lib/lua/5.4/?.so' ")
+      :format(share, share, lib)
+    ok, out = sh("cd / && " .. paths .. "lua5.4 -e 'print(require\"cwa\".VERSION)'")
+    assert.is_true(ok, out)
+    assert.are.equal(version, (out:gsub("%s+$", "")))
+    local bin = io.open(prefix .. "/bin/cwa")
+    if bin then
+      bin:close()
+      ok, out = sh("cd / && " .. paths .. "'" .. prefix .. "/bin/cwa' --version")
+      assert.is_true(ok, out)
+      assert.truthy(out:find(version, 1, true), out)
+    end
+
+    local here = assert(io.popen("pwd")):read("l")
+    -- grep exits 1 when nothing matches: only its output counts
+    local _, named = sh(("grep -r -l -a -F '%s' '%s'"):format(here, prefix))
+    assert.are.equal("", named, "installed files name the build directory " .. here .. ":\n" .. named)
+  end)
+end)
+
 describe("rock-check", function()
   it("builds, packs, installs and loads the rock from a fresh tree", function()
     local version = rockspec().version:match("^(.*)%-%d+$")
