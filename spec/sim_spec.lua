@@ -628,6 +628,20 @@ describe("cwa-sim data", function()
     assert.are_not.equal(a, c)
   end)
 
+  it("generates a large fleet quickly and completely", function()
+    local t0 = os.time()
+    local big = simlib.start{"--computers", "50000", "--totals", "body"}
+    local started = os.time() - t0
+    local _, tok = login_apitoken(big)
+    local c = client(big, tok.AccessToken)
+    local _, last = c.get("/Computers?pageSize=1000&page=50")
+    big:stop()
+    assert.truthy(started <= 4, "startup took " .. started .. " s")
+    assert.equal(50000, last.TotalRecordCount)
+    assert.equal(1000, #last.ResultSet)
+    assert.equal(50000, last.ResultSet[1000].Id)
+  end)
+
   it("sizes collections from the flags", function()
     local small = simlib.start{"--computers", "10", "--clients", "3", "--alerts", "7", "--totals", "body"}
     local _, tok = login_apitoken(small)
