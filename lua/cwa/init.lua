@@ -525,6 +525,24 @@ cwa._check_id = check_id
 -- @treturn table the command row
 -- @raise cwa.Error as `Client:post`
 -- @usage local out = client:command(42, "ipconfig /all", {shell = "cmd"})
+
+--- Runs `fn(item, i)` for every item, each in its own coroutine, with the
+-- requests of all items in flight together (see `cwa.map.map`).
+-- @function Client:map
+-- @tparam table items an array
+-- @tparam function fn called as `fn(item, i)`; its first result goes in the slot
+-- @tparam[opt] table opts `concurrency`, `fail_fast`, `progress`
+-- @treturn table the results in item order (`{error = err}` for an item that raised)
+-- @raise cwa.Error InvalidArgument; with `fail_fast`, the first item's error
+-- @usage local names = client:map({1, 2, 3}, function(id) return client:computer(id).ComputerName end)
+
+--- Many GETs at once (see `cwa.map.get_many`).
+-- @function Client:get_many
+-- @tparam table requests paths, or `{path, query}` pairs
+-- @tparam[opt] table opts as `Client:map`
+-- @treturn table the decoded bodies in order (`{error = err}` for a failed one)
+-- @raise cwa.Error InvalidArgument
+-- @usage local a, b = table.unpack(client:get_many{"/Computers/1", "/Computers/2"})
 for _, r in ipairs(RESOURCES) do
   local path, id_field = r.path, r.id
   Client[r.plural] = function(self, opts)
