@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cwa_internal.h"
 #include "cwa_time.h"
@@ -25,6 +26,20 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
     size_t len = size * n;
     cwa_headers_line(&r->hdr, data, len, cwa_time_now());
     return len;
+}
+
+/* Pages arrive while the caller decodes or consumes earlier ones, and no
+ * thread reads the socket meanwhile: a large receive buffer lets the kernel
+ * take whole pages in the background instead of stalling the server. The
+ * kernel caps the value at net.core.rmem_max. */
+static int on_socket(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)ud;
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        int size = 4 * 1024 * 1024;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    return CURL_SOCKOPT_OK;
 }
 
 static CURL *take_easy(cwa_client *c)
@@ -116,6 +131,7 @@ int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error
     if (c->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket);
 
     switch (r->method) {
     case CWA_GET:
