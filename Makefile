@@ -24,6 +24,7 @@ OPT         ?= -O2 -g
 CFLAGS      ?= $(OPT)
 LIBFLAG     ?= -shared
 ALL_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fPIC $(WARN) \
+               -ffile-prefix-map=$(CURDIR)=. \
                -DCWA_VERSION='"$(VERSION)"' $(CFLAGS) $(SAN)
 
 CORE_SRC    := $(filter-out src/lcwa%.c,$(wildcard src/cwa_*.c))
@@ -88,7 +89,7 @@ $(BUILD)/obj $(BUILD)/obj/sim $(BUILD)/cwa:
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
-test: deps build
+test: deps build lint
 	@CWA_BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) sh .ci/busted-summary
 
 lint:

@@ -17,9 +17,12 @@ pagination; Lua gets iterators: for c in cwa.computers{condition = "..."} do end
 dependencies = {
   "lua >= 5.4, < 5.5",
   "lua-cjson >= 2.1",
+  "argparse >= 0.6",
 }
 external_dependencies = {
-  CURL = { header = "curl/curl.h", library = "curl" },
+  -- Debian keeps curl/curl.h under /usr/include/<triplet>, where LuaRocks
+  -- does not look; the Makefile finds it with pkg-config.
+  CURL = { library = "curl" },
   CJSON = { header = "cjson/cJSON.h", library = "cjson" },
 }
 build = {
