@@ -11,7 +11,7 @@ BUILD       ?= build
 
 DEBIAN_PACKAGES := lua5.4 liblua5.4-dev libcurl4-openssl-dev libssl-dev lua-cjson \
                    lua-busted lua-check lua-argparse luarocks libmicrohttpd-dev \
-                   libcjson-dev pkg-config curl
+                   libcjson-dev pkg-config curl cppcheck
 
 LUA_INCDIR  ?= $(shell $(PKG_CONFIG) --variable=includedir lua5.4 2>/dev/null)/lua5.4
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcurl libcjson 2>/dev/null)
@@ -94,6 +94,8 @@ test: deps build lint
 
 lint:
 	luacheck -q lua spec examples bench bin
+	cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
+	  --error-exitcode=1 --quiet -I src src sim
 
 demo: deps build
 	@sh examples/run-demo.sh $(BUILD)

@@ -262,8 +262,8 @@ void sim_script_execute(sim_store *s, const sim_opts *o, long computer, long scr
 void sim_command_execute(sim_store *s, const sim_opts *o, long computer, const char *body, size_t len,
                          sim_resp *out)
 {
-    char idt[24];
     if (!sim_coll_find(&s->c[SIM_COMPUTERS], computer)) {
+        char idt[24];
         snprintf(idt, sizeof idt, "%ld", computer);
         sim_error(out, o->dialect, 404, "NotFound", "No computer with this id.", "computerId", idt);
         return;

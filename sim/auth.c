@@ -165,7 +165,6 @@ static void token_answer(const sim_auth *a, const sim_token *t, sim_resp *out)
 {
     const sim_user *u = &a->opts->users[t->user];
     cJSON *o = cJSON_CreateObject();
-    char exp[20], absd[20], uid[24];
     int ok = o != NULL;
     if (a->opts->dialect == CWA_DIALECT_APICREDENTIALS) {
         ok = ok && cJSON_AddStringToObject(o, "AccessToken", t->access) &&
@@ -175,6 +174,7 @@ static void token_answer(const sim_auth *a, const sim_token *t, sim_resp *out)
              cJSON_AddNumberToObject(o, "UserID", (double)(t->user + 1)) &&
              cJSON_AddStringToObject(o, "Username", u->name);
     } else {
+        char exp[20], absd[20], uid[24];
         iso_ms(t->expires_ms, exp);
         iso_ms(t->absolute_ms, absd);
         snprintf(uid, sizeof uid, "%zu", t->user + 1);

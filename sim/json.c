@@ -16,7 +16,7 @@ static int write_string(cwa_buf *b, const char *s)
     const char *run = s;
     for (const unsigned char *p = (const unsigned char *)s;; p++) {
         unsigned char c = *p;
-        if (c && c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         if (cwa_buf_append(b, run, (size_t)((const char *)p - run)) != 0)
             return -1;

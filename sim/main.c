@@ -44,9 +44,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "cwa-sim: out of memory generating data\n");
         goto out;
     }
-    if ((auth = sim_auth_init(&s->auth, &s->opts) == 0) == 0 || (stats = sim_stats_init(&s->stats) == 0) == 0 ||
-        (limits = sim_limits_init(&s->limits, &s->opts) == 0) == 0 ||
-        (cache = sim_selcache_init(&s->cache) == 0) == 0)
+    auth = sim_auth_init(&s->auth, &s->opts) == 0;
+    stats = auth && sim_stats_init(&s->stats) == 0;
+    limits = stats && sim_limits_init(&s->limits, &s->opts) == 0;
+    cache = limits && sim_selcache_init(&s->cache) == 0;
+    if (!cache)
         goto out;
     if (s->opts.tls && (s->opts.cert_file ? sim_tls_load(&s->tls, s->opts.cert_file, s->opts.key_file)
                                           : sim_tls_generate(&s->tls)) != 0)

@@ -133,7 +133,9 @@ cJSON *sim_stats_json(sim_stats *s)
     int ok = root != NULL;
     pthread_mutex_lock(&s->mu);
     ok = ok && cJSON_AddNumberToObject(root, "requests", (double)s->requests);
-    if (ok && (ok = (o = cJSON_AddObjectToObject(root, "by_status")) != NULL)) {
+    o = ok ? cJSON_AddObjectToObject(root, "by_status") : NULL;
+    ok = o != NULL;
+    if (ok) {
         char code[16];
         for (int i = 100; i < 600 && ok; i++)
             if (s->by_status[i]) {
@@ -143,7 +145,9 @@ cJSON *sim_stats_json(sim_stats *s)
     }
     for (int k = 0; k < SIM_STAT_KINDS && ok; k++)
         ok = cJSON_AddNumberToObject(root, stat_names[k], (double)s->counts[k]) != NULL;
-    if (ok && (ok = (o = cJSON_AddObjectToObject(root, "faults")) != NULL))
+    o = ok ? cJSON_AddObjectToObject(root, "faults") : NULL;
+    ok = o != NULL;
+    if (ok)
         for (int k = 1; k < SIM_FAULT_KINDS && ok; k++)
             ok = cJSON_AddNumberToObject(o, sim_fault_name((sim_fault)k), (double)s->faults[k]) != NULL;
     ok = ok && cJSON_AddNumberToObject(root, "max_concurrency", (double)s->max_concurrency) &&

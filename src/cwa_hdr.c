@@ -120,7 +120,7 @@ static void status_line(cwa_headers *h, const char *s, size_t n)
         return;
     while (i < n && s[i] == ' ')
         i++;
-    if (n - i < 3)
+    if (i + 3 > n)
         return;
     for (int k = 0; k < 3; k++) {
         if (!is_digit(s[i]))

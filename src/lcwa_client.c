@@ -59,8 +59,10 @@ static void check_options(lua_State *L, int idx)
         for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
             if (strcmp(options[i].name, name) == 0)
                 o = &options[i];
-        if (!o)
+        if (!o) {
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: unknown option '%s'", name);
+            return;
+        }
         if (!type_ok(L, -1, o->type))
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' must be %s, not %s", name,
                             type_words[o->type], luaL_typename(L, -1));
