@@ -846,6 +846,12 @@ function cli.main(argv)
     io.stderr:write((tostring(err):gsub("\n", " ")), "\n")
     return err.code == "InvalidArgument" and 2 or 1
   end
+  -- lua5.4 turns Ctrl-C into the error "interrupted!" (the progress line
+  -- and open pagers were closed on the way out).
+  if tostring(err):find("interrupted!$") then
+    io.stderr:write("cwa: interrupted\n")
+    return 130
+  end
   io.stderr:write("cwa: ", (tostring(err):gsub("\n", " ")), "\n")
   if a.debug and type(err) == "table" and err.trace then io.stderr:write(err.trace, "\n") end
   return 1
