@@ -28,7 +28,10 @@ end
 
 -- Computers: only the fields the report needs, in pages of 250.
 local per_client, offline_servers, total = {}, {}, {online = 0, offline = 0, all = 0}
-local bar = progress.new{label = "computers", page_size = 250}
+-- Current servers announce no totals; on a terminal one cheap count (pages
+-- of 1000 ids) gives the progress line its percentage and ETA.
+local expected = progress.isatty(2) and client:count("/Computers") or nil
+local bar = progress.new{label = "computers", page_size = 250, total = expected}
 local it, s, c, pager = client:computers{
   fields = {"Id", "ComputerName", "Status", "Type", "Client", "RemoteAgentLastContact"},
   page_size = 250,

@@ -544,6 +544,15 @@ describe("cwa.progress", function()
     assert.are.equal(n + 1, #written)
   end)
 
+  it("uses the caller's total when the server announces none", function()
+    local written = {}
+    local out = {write = function(_, ...) for _, s in ipairs{...} do written[#written + 1] = s end end}
+    local bar = progress.new{label = "c", page_size = 10, total = 30, out = out, enabled = true,
+                             clock = function() return 0 end}
+    for _ = 1, 11 do bar:update({pages_fetched = function() return 2 end, total = function() return nil end}) end
+    assert.truthy(table.concat(written):find("c: 11/30 records (36%), page 2/3", 1, true))
+  end)
+
   it("stays silent when disabled", function()
     local written = 0
     local out = {write = function() written = written + 1 end}

@@ -32,8 +32,9 @@ end
 
 --- Makes a progress line. Options: label (text before the counts), page_size
 -- (records a page; the line stays hidden until more than one page has been
--- read), out (default io.stderr), enabled (default: out is a terminal),
--- clock (a function returning seconds, for tests).
+-- read), total (records expected, when the caller knows it and the server
+-- announces none), out (default io.stderr), enabled (default: out is a
+-- terminal), clock (a function returning seconds, for tests).
 function progress.new(opts)
   opts = opts or {}
   local out = opts.out or io.stderr
@@ -43,7 +44,7 @@ function progress.new(opts)
   return setmetatable({
     label = opts.label or "records", page_size = opts.page_size or 250,
     out = out, enabled = enabled and true or false, clock = now,
-    started = now(), records = 0, shown = false, last_page = -1, last_time = -1,
+    expected = opts.total, started = now(), records = 0, shown = false, last_page = -1, last_time = -1,
   }, Progress)
 end
 
@@ -97,6 +98,7 @@ function Progress:update(pager, n)
     local ok2, t = pcall(pager.total, pager)
     if ok2 then total = t end
   end
+  total = total or self.expected
   local page = -(-self.records // self.page_size)
   local t = self.clock()
   if page == self.last_page and t == self.last_time then return end
