@@ -100,14 +100,14 @@ local function print_results(n, values, opts)
     local records, more = {}, false
     local max_rows = opts.max_rows or MAX_ROWS
     do
-      local pager <close> = closing
+      -- Closing the pager cancels the pages fetched ahead.
+      local _ <close> = closing
       while true do
         local rec = f()
         if rec == nil then break end
         if #records >= max_rows then more = true break end
         records[#records + 1] = rec
       end
-      local _ = pager
     end
     io.stdout:write(format.table(records, {width = opts.width or 100, flatten = true}))
     if more then io.stdout:write("... (first ", max_rows, " records; use client:list(...) for all)\n") end
@@ -196,12 +196,10 @@ function shell.run(opts)
     buffer = (buffer or "") .. line
     do
       local ok, err = run_chunk(buffer, "=stdin")
+      -- An error at <eof> means the chunk is incomplete: keep reading.
       if ok then
         buffer = nil
-      elseif tostring(err):find("<eof>$") then
-        -- incomplete: read another line
-        local _ = err
-      else
+      elseif not tostring(err):find("<eof>$") then
         failed = true
         io.stderr:write(tostring(err), "\n")
         buffer = nil
