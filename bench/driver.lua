@@ -189,7 +189,7 @@ local function run_peer(sim, id, page_size, extra_args, env, timeout)
   r.count, r.unique, r.sum = tonumber(c), tonumber(un), tonumber(sum)
   r.listing = tonumber(out:match("listing ([%d.]+)"))
   r.exit_ok = times ~= "" and not times:find("exited with non%-zero") and not times:find("terminated")
-  r.err = (read_file(errfile) or ""):gsub("%s+$", ""):sub(-300)
+  r.err = (read_file(errfile) or ""):gsub("%s+$", "")
   if not e then r.err = (r.err ~= "" and r.err or "killed") .. " (no timing: timeout or signal)" end
   return r
 end
@@ -257,7 +257,8 @@ local function failure_note(results, n)
       local why = r.count and ("count %s unique %s"):format(r.count, r.unique) or "no result"
       local err = r.err:find("stack traceback", 1, true) and r.err:match("^([^\n]*)")
         or r.err:match("([^\n]*)$") or ""
-      return why .. (err ~= "" and ("; " .. err:sub(1, 120)) or "")
+      err = err:gsub("|", "/")
+      return why .. (err ~= "" and ("; " .. err:sub(1, 110)) or "")
     end
   end
   return ""
@@ -416,7 +417,7 @@ end
 local function scenario_cpu(mem)
   local n, ps = QUICK and 20000 or 100000, 1000
   local flags = ("--computers %d"):format(n)
-  emit(("## cpu: %d computers, no latency, page size %d (node-common: 250), `%s`"):format(n, ps, flags))
+  emit(("## cpu: %d computers, no latency, page size %d, `%s`"):format(n, ps, flags))
   emit()
   emit(("cwa runs with `rate_limit = false` here: the simulator has no limit, and the default "
     .. "(60 a minute, burst 60) would pace the %d requests over about %d s of wall time."):format(
