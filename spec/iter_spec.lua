@@ -254,3 +254,27 @@ describe("module-level iterators", function()
     sim:stop()
   end)
 end)
+
+describe("edge cases", function()
+  it("lists an empty result when the server says the total is 0", function()
+    for _, style in ipairs{"headers", "body"} do
+      local sim = simmod.start{"--computers", "50", "--totals", style}
+      local client = helper.new(sim)
+      assert.same({}, client:list("/Computers", {condition = "Id = 0"}))
+      assert.equal(0, client:count("/Computers", {condition = "Id = 0"}))
+      sim:stop()
+    end
+  end)
+
+  it("raises the error of the user's log function, and stays usable", function()
+    local sim = simmod.start{"--computers", "50"}
+    local fail = true
+    local client = helper.new(sim, {log = function() if fail then error({mine = true}) end end})
+    local ok, err = pcall(client.list, client, "/Computers", {page_size = 10})
+    assert.is_false(ok)
+    assert.is_true(err.mine)
+    fail = false
+    assert.equal(50, #client:list("/Computers", {page_size = 10}))
+    sim:stop()
+  end)
+end)

@@ -103,6 +103,10 @@ typedef struct cwa_hooks {
     /* The core no longer needs the value decode kept for req (cancelled or
      * failed after decoding). */
     void (*discard)(void *ud, cwa_req *req);
+    /* Nonzero when a hook hit an error that must end the current call (an
+     * interrupt, no memory, an error in a user's callback): the running
+     * cwa_client_run returns -1 with CWA_E_CANCELLED. */
+    int (*aborted)(void *ud);
 } cwa_hooks;
 
 typedef struct cwa_config {

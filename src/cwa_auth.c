@@ -405,6 +405,10 @@ int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_err
         }
         if (cwa__step(c, 1.0, err) < 0)
             return -1;
+        if (c->cfg.hooks.aborted && c->cfg.hooks.aborted(c->cfg.hooks.ud)) {
+            cwa_error_set(err, CWA_E_CANCELLED, "interrupted by an error in a callback");
+            return -1;
+        }
     }
     *token = c->token;
     *expires = c->token_expires;

@@ -672,6 +672,10 @@ int cwa_client_run(cwa_client *c, cwa_req *target, double timeout, cwa_error *er
     if (target && target->state == REQ_NEW)
         cwa_req_submit(target);
     for (;;) {
+        if (c->cfg.hooks.aborted && c->cfg.hooks.aborted(c->cfg.hooks.ud)) {
+            cwa_error_set(err, CWA_E_CANCELLED, "interrupted by an error in a callback");
+            return -1;
+        }
         if (target ? target->state == REQ_DONE : c->done_head != NULL)
             return 1;
         if (c->npending == 0) {

@@ -238,7 +238,9 @@ static int fill(cwa_pager *p)
     return 0;
 }
 
-static void learn_total(cwa_pager *p, const cwa_req *r)
+/* `page` is the page whose answer told the total: it stays in the window
+ * whatever the total says (its callback is running). */
+static void learn_total(cwa_pager *p, const cwa_req *r, long page)
 {
     long total = r->page.total >= 0 ? r->page.total : r->hdr.total_count;
     long last;
@@ -251,6 +253,8 @@ static void learn_total(cwa_pager *p, const cwa_req *r)
         return;
     }
     p->end_known = 1;
+    if (last < page)
+        last = page;
     if (last < p->end_page) {
         p->end_page = last;
         cancel_after(p, last);
@@ -277,7 +281,7 @@ static void page_done(cwa_req *r, void *ctx)
     if (r->page.count < 0)
         return; /* not a list: reported when its turn comes */
     if (!p->end_known)
-        learn_total(p, r);
+        learn_total(p, r, page);
     if (r->page.count < p->o.page_size) {
         if (page < p->end_page) {
             p->end_page = page;

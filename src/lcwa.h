@@ -40,8 +40,8 @@ typedef struct lcwa_client {
     int client_index;   /* stack index of the client userdata in L */
     int debug;
     int in_call;        /* a blocking call is running: no reentry */
-    char hook_error[256];
     lcwa_deferred *deferred; /* collected mid-call: freed when the call ends */
+    int aborted;             /* a hook caught an error the call must raise */
 } lcwa_client;
 
 /* errors (lcwa_error.c) */
@@ -61,6 +61,12 @@ void lcwa_leave(lcwa_client *lc);
 void lcwa_release(lcwa_client *lc, lua_State *L, int client_idx, cwa_pager *p, cwa_req *r);
 void lcwa_client_open(lua_State *L);
 int lcwa_client_new(lua_State *L);
+/* Pushes what a failed core call must raise: the Lua error a hook caught
+ * (an interrupt, no memory, an error in the user's log function), else e. */
+void lcwa_push_failure(lua_State *L, lcwa_client *lc, int client_idx, const cwa_error *e);
+/* Keeps the error at the top of the stack (popped) for lcwa_push_failure
+ * and makes the running call end. */
+void lcwa_abort_with(lcwa_client *lc, lua_State *L);
 /* Pushes the decoded body kept for r (or nil) and forgets it. */
 void lcwa_take_value(lua_State *L, int client_idx, const cwa_req *r);
 /* Adds the query table at idx to r; raises InvalidArgument on bad values. */

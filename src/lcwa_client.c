@@ -244,7 +244,7 @@ int lcwa_client_new(lua_State *L)
     lc->client = cwa_client_new(&cfg, &err);
     lcwa_leave(lc);
     if (!lc->client) {
-        lcwa_push_error(L, &err);
+        lcwa_push_failure(L, lc, ud, &err);
         cwa_error_clear(&err);
         return lua_error(L);
     }
@@ -282,6 +282,31 @@ static int client_gc(lua_State *L)
     lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
     lc->in_call = 0; /* a collected client is never mid-call */
     return client_close(L);
+}
+
+void lcwa_abort_with(lcwa_client *lc, lua_State *L)
+{
+    lua_getiuservalue(L, lc->client_index, UV_OPTIONS);
+    if (!lc->aborted) { /* the first error is the one to raise */
+        lua_pushvalue(L, -2);
+        lua_setfield(L, -2, "pending_error");
+    }
+    lua_pop(L, 2);
+    lc->aborted = 1;
+}
+
+void lcwa_push_failure(lua_State *L, lcwa_client *lc, int client_idx, const cwa_error *e)
+{
+    if (!lc->aborted) {
+        lcwa_push_error(L, e);
+        return;
+    }
+    lc->aborted = 0;
+    lua_getiuservalue(L, client_idx, UV_OPTIONS);
+    lua_getfield(L, -1, "pending_error");
+    lua_pushnil(L);
+    lua_setfield(L, -3, "pending_error");
+    lua_remove(L, -2);
 }
 
 void lcwa_take_value(lua_State *L, int client_idx, const cwa_req *r)
@@ -419,7 +444,7 @@ static int client_request(lua_State *L)
     lcwa_enter(lc, L, 1);
     int rc = cwa_client_run(lc->client, r, -1, &err);
     if (rc < 0 || cwa_req_error(r)->code != CWA_OK) {
-        lcwa_push_error(L, rc < 0 ? &err : cwa_req_error(r));
+        lcwa_push_failure(L, lc, 1, rc < 0 ? &err : cwa_req_error(r));
         cwa_req_free(r);
         lcwa_leave(lc);
         cwa_error_clear(&err);
@@ -443,7 +468,7 @@ static int client_token(lua_State *L)
     int rc = cwa_client_token(lc->client, &token, &expires, &err);
     lcwa_leave(lc);
     if (rc != 0) {
-        lcwa_push_error(L, &err);
+        lcwa_push_failure(L, lc, 1, &err);
         cwa_error_clear(&err);
         return lua_error(L);
     }

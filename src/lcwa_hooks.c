@@ -142,6 +142,16 @@ static void page_shape(lua_State *L, const char *id_field, cwa_page_info *info)
     last_id(L, v, n, id_field, info);
 }
 
+/* What lua-cjson raises for bad JSON, as opposed to an interrupt (lua.c
+ * raises "interrupted!" from a hook at the next instruction) or no memory:
+ * those must end the call, not count as a bad body. */
+static int is_plain_error(lua_State *L, int status)
+{
+    if (status != LUA_ERRRUN || lua_type(L, -1) != LUA_TSTRING)
+        return 0;
+    return strcmp(lua_tostring(L, -1), "interrupted!") != 0;
+}
+
 static int hook_decode(void *ud, cwa_req *req, const char *body, size_t len, const char *id_field,
                        cwa_page_info *info, char *msg, size_t msgcap)
 {
@@ -156,7 +166,14 @@ static int hook_decode(void *ud, cwa_req *req, const char *body, size_t len, con
     int top = lua_gettop(L);
     lua_getfield(L, LUA_REGISTRYINDEX, LCWA_DECODE);
     lua_pushlstring(L, body, len);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    int status = lua_pcall(L, 1, 1, 0);
+    if (status != LUA_OK && !is_plain_error(L, status)) {
+        lcwa_abort_with(lc, L);
+        snprintf(msg, msgcap, "interrupted");
+        lua_settop(L, top);
+        return -1;
+    }
+    if (status != LUA_OK) {
         char ex[160];
         excerpt(body, len, ex, sizeof ex);
         snprintf(msg, msgcap, "malformed JSON (%s) in a %zu-byte body: %s",
@@ -202,11 +219,9 @@ static void hook_log(void *ud, cwa_log_level level, const char *line)
     if (lua_isfunction(L, -1)) {
         lua_pushstring(L, level_names[level]);
         lua_pushstring(L, line);
-        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-            snprintf(lc->hook_error, sizeof lc->hook_error, "log function failed: %s",
-                     lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
-            lua_pop(L, 1);
-        }
+        /* an error in the user's log function is the call's error */
+        if (lua_pcall(L, 2, 0, 0) != LUA_OK)
+            lcwa_abort_with(lc, L);
     } else {
         lua_pop(L, 1);
         if (lc->debug || level == CWA_LOG_WARN)
@@ -222,7 +237,12 @@ static int hook_two_factor(void *ud, char *out, size_t cap, char *msg, size_t ms
     int rc = -1;
     push_uv(lc, UV_OPTIONS);
     lua_getfield(L, -1, "two_factor");
-    if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+    int status = lua_pcall(L, 0, 1, 0);
+    if (status != LUA_OK && !is_plain_error(L, status)) {
+        lcwa_abort_with(lc, L);
+        lua_pushnil(L); /* keeps the stack shape of a call that returned */
+        snprintf(msg, msgcap, ": interrupted");
+    } else if (status != LUA_OK) {
         snprintf(msg, msgcap, ": the two_factor function failed: %s",
                  lua_isstring(L, -1) ? lua_tostring(L, -1) : "(error object)");
     } else if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) {
@@ -241,8 +261,14 @@ static int hook_two_factor(void *ud, char *out, size_t cap, char *msg, size_t ms
     return rc;
 }
 
+static int hook_aborted(void *ud)
+{
+    return ((lcwa_client *)ud)->aborted;
+}
+
 void lcwa_install_hooks(lcwa_client *lc, cwa_config *cfg, int has_two_factor)
 {
+    cfg->hooks.aborted = hook_aborted;
     cfg->hooks.ud = lc;
     cfg->hooks.decode = hook_decode;
     cfg->hooks.discard = hook_discard;

@@ -55,7 +55,7 @@ static int pager_next(lua_State *L)
         cwa_pager *p = lp->pager;
         lp->pager = NULL;
         if (rc < 0)
-            lcwa_push_error(L, &err);
+            lcwa_push_failure(L, lc, client_idx, &err);
         cwa_pager_free(p);
         lcwa_leave(lc);
         cwa_error_clear(&err);

@@ -83,7 +83,7 @@ int lcwa_client_wait(lua_State *L)
                  ? cwa_client_run(lc->client, NULL, timeout, &err)
                  : 0;
     if (rc < 0) {
-        lcwa_push_error(L, &err);
+        lcwa_push_failure(L, lc, 1, &err);
         lcwa_leave(lc);
         cwa_error_clear(&err);
         return lua_error(L);

@@ -1,0 +1,87 @@
+-- run_script and command against cwa-sim, in both dialects.
+local simmod = require "support.sim"
+local helper = require "support.client"
+
+describe("run_script", function()
+  for _, dialect in ipairs{"apitoken", "apicredentials"} do
+    it("runs a script and waits for each computer's result (" .. dialect .. ")", function()
+      local sim = simmod.start{"--computers", "20", "--dialect", dialect, "--script-ms", "200"}
+      local client = helper.new(sim, {auth = dialect})
+      local results = client:run_script({3, 4, 5}, 7, {Mode = "quick"}, {wait = true, poll_interval = 0.1, timeout = 10})
+      local stats = sim:stats()
+      sim:stop()
+      assert.equal(3, #results)
+      for i, id in ipairs{3, 4, 5} do
+        assert.equal(id, results[i].computer_id)
+        assert.equal("Completed", results[i].status)
+        assert.is_table(results[i].row)
+      end
+      local posts = 0
+      for path, n in pairs(stats.requests_by_path) do
+        if path:match("^POST") and not path:match("apitoken") and not path:match("apicredentials") then
+          posts = posts + n
+        end
+      end
+      assert.equal(dialect == "apitoken" and 1 or 3, posts)
+    end)
+  end
+
+  it("returns the server's answer at once without wait", function()
+    local sim = simmod.start{"--computers", "5"}
+    local client = helper.new(sim)
+    local answer = client:run_script(2, 7)
+    sim:stop()
+    assert.is_table(answer)
+  end)
+
+  it("never retries the POST when the server may have acted", function()
+    local sim = simmod.start{"--computers", "5", "--drop-rate", "1"}
+    local client = helper.new(sim, {retries = 5})
+    local err = helper.error_of(client.run_script, client, 2, 7)
+    local stats = sim:stats()
+    sim:stop()
+    assert.equal(1, err.attempts)
+    assert.equal(1, stats.faults.drop)
+  end)
+
+  it("rejects bad arguments before sending anything", function()
+    local sim = simmod.start{"--computers", "5"}
+    local client = helper.new(sim)
+    for _, args in ipairs{{nil, 7}, {{}, 7}, {1, "x"}, {1, 7, "p"}, {1, 7, nil, {wat = 1}}, {{1, -2}, 7}} do
+      local err = helper.error_of(client.run_script, client, table.unpack(args, 1, 4))
+      assert.equal("InvalidArgument", err.code)
+    end
+    local requests = sim:stats().requests
+    sim:stop()
+    assert.equal(0, requests)
+  end)
+end)
+
+describe("command", function()
+  local sim
+  setup(function() sim = simmod.start{"--computers", "5", "--script-ms", "150"} end)
+  teardown(function() sim:stop() end)
+
+  it("runs a command and returns its output when it finishes", function()
+    local client = helper.new(sim)
+    local output, status, row = client:command(2, "ipconfig /all", {poll_interval = 0.05, timeout = 10})
+    assert.equal("Success", status)
+    assert.is_string(output)
+    assert.matches("ipconfig", output)
+    assert.is_table(row)
+  end)
+
+  it("reports a failed command by its status", function()
+    local client = helper.new(sim)
+    local _, status = client:command(2, "fail please", {shell = "powershell", poll_interval = 0.05})
+    assert.equal("Failed", status)
+  end)
+
+  it("validates its arguments", function()
+    local client = helper.new(sim)
+    for _, args in ipairs{{0, "x"}, {2, ""}, {2, "x", {shell = "bash"}}, {2, "x", {timeout = -1}}} do
+      local err = helper.error_of(client.command, client, table.unpack(args, 1, 3))
+      assert.equal("InvalidArgument", err.code)
+    end
+  end)
+end)
