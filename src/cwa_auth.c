@@ -56,7 +56,7 @@ static void auth_fail(cwa_client *c, cwa_req *r, cwa_code code, const char *fmt,
         snprintf(c->auth_err.url, sizeof c->auth_err.url, "%s", r->url.data);
     snprintf(c->auth_err.message, sizeof c->auth_err.message, fmt, detail ? detail : "");
     c->auth_failed = 1;
-    cwa__log(c, CWA_LOG_INFO, "login failed: %s", c->auth_err.message);
+    cwa__log(c, CWA_LOG_INFO, "%s", c->auth_err.message);
 }
 
 static cwa_auth_mode login_dialect(const cwa_client *c)
