@@ -469,3 +469,29 @@ describe("bad conditions", function()
     assert.equal(414, err.status)
   end)
 end)
+
+describe("huge strings in errors", function()
+  -- compares without printing 100 kB when they differ
+  local function same_text(want, got)
+    assert(want == got, ("tostring gave %d bytes starting %q and ending %q; want %d bytes starting %q")
+      :format(#got, got:sub(1, 30), got:sub(-30), #want, want:sub(1, 30)))
+  end
+
+  -- Fails today: lcwa_error.c error_tostring pops values from the stack
+  -- while its luaL_Buffer is active; once the text outgrows the buffer's
+  -- first block, the pop closes the buffer's box (lua_pop at line 112) and
+  -- luaL_pushresult (line 113) copies freed memory: garbage at the start,
+  -- the end lost (valgrind: invalid read in error_tostring).
+  it("print whole, however long the URL", function()
+    local url = "http://127.0.0.1:1/cwa/api/v1/Computers?condition=" .. ("a"):rep(5000)
+    local err = require("cwa.errors").new{code = "BadRequest", message = "too long", status = 414,
+      method = "GET", url = url, attempts = 2}
+    same_text("cwa.Error BadRequest (HTTP 414): too long [GET " .. url .. ", 2 attempts]", tostring(err))
+  end)
+
+  it("print whole for a 100 kB message", function()
+    local message = ("m"):rep(100000)
+    local err = require("cwa.errors").new{code = "InvalidArgument", message = message}
+    same_text("cwa.Error InvalidArgument: " .. message, tostring(err))
+  end)
+end)
