@@ -12,6 +12,16 @@ local helper = require "support.client"
 -- checkpoints; allocator noise stays well under this.
 local SLACK_KB = 768
 
+-- Under ASan (make sanitize preloads it) freed memory sits in a quarantine
+-- of up to 256 MB, so RSS grows by design: the loops still run (ASan then
+-- checks every free), the RSS bound is not asserted.
+local UNDER_ASAN = (os.getenv("LD_PRELOAD") or ""):find("asan", 1, true) ~= nil
+
+local function assert_flat(early, late)
+  if UNDER_ASAN then return end
+  assert.is_true(late - early <= SLACK_KB, ("RSS grew %d kB (%d -> %d)"):format(late - early, early, late))
+end
+
 local function rss_kb()
   local f = assert(io.open("/proc/self/status", "r"))
   local s = f:read("a")
@@ -57,7 +67,7 @@ describe("memory", function()
     client:close()
     assert.equal(2500, errors)
     assert.equal(0, stats.in_flight)
-    assert.is_true(late - early <= SLACK_KB, ("RSS grew %d kB (%d -> %d)"):format(late - early, early, late))
+    assert_flat(early, late)
   end)
 
   it("is flat over 5,000 iterators dropped half way and collected", function()
@@ -68,7 +78,7 @@ describe("memory", function()
       -- no break, no close: only the collector sees this pager go
     end)
     client:close()
-    assert.is_true(late - early <= SLACK_KB, ("RSS grew %d kB (%d -> %d)"):format(late - early, early, late))
+    assert_flat(early, late)
   end)
 
   it("is flat over 1,000 clients closed and 1,000 only collected", function()
@@ -80,7 +90,7 @@ describe("memory", function()
       end
       if i <= 1000 then client:close() end
     end)
-    assert.is_true(late - early <= SLACK_KB, ("RSS grew %d kB (%d -> %d)"):format(late - early, early, late))
+    assert_flat(early, late)
   end)
 
   it("closes a client with a pager still open, and the pager after it", function()
