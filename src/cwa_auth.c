@@ -186,14 +186,28 @@ int cwa__auth_ready(cwa_client *c)
     double now = cwa_time_now();
     if (c->token && now < c->refresh_at)
         return 1;
-    if (c->token && now < c->token_expires - 2) {
-        /* still valid: refresh in the background, keep working meanwhile */
-        if (!c->auth_req && start_refresh(c) != 0)
+    /* a token this close to its end could expire on the way: a margin of a
+     * tenth of its life, at most 2 s, so 2-second tokens stay usable */
+    double margin = (c->token_expires - c->refresh_at) / 5;
+    if (margin > 2)
+        margin = 2;
+    if (c->token && now < c->token_expires - margin) {
+        /* Still valid: refresh in the background and keep working. Under a
+         * rate limit a refresh takes a slot from the calls, so it goes only
+         * when a slot is spare; if none is before the token runs out, the
+         * next call logs in first (one slot either way, and the calls never
+         * starve behind refreshes of short-lived tokens). */
+        if (!c->auth_req && cwa_rate_spare(&c->rate, cwa_time_mono()) >= 2 && start_refresh(c) != 0)
             return -1;
         return 1;
     }
-    if (c->token) {
+    if (c->token)
         wipe_string(&c->token);
+    if (c->auth_req && c->auth_req->kind == KIND_REFRESH && c->auth_req->state == REQ_QUEUED) {
+        /* the token ran out before its refresh could go: the refresh would
+         * only be refused, log in instead */
+        cwa_req_free(c->auth_req);
+        c->auth_req = NULL;
     }
     if (!c->auth_req && start_first_login(c) != 0)
         return -1;

@@ -557,20 +557,53 @@ static void attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
         cwa__auth_complete(c, r, rc);
 }
 
+/* Every call waiting for a login that failed gets its failure. */
+static void fail_waiting_calls(cwa_client *c)
+{
+    for (cwa_req *q = c->pending_head, *qn; q; q = qn) {
+        qn = q->next;
+        if (q->kind == KIND_DATA && q->state == REQ_QUEUED) {
+            cwa_error_clear(&q->err);
+            q->err = c->auth_err;
+            q->err.details = c->auth_err.details ? strdup(c->auth_err.details) : NULL;
+            cwa__finish(c, q);
+        }
+    }
+    cwa__auth_reset_failure(c);
+}
+
+static void earliest(double *wake, double w)
+{
+    if (*wake == 0 || w < *wake)
+        *wake = w;
+}
+
 /* Starts what may start now; returns the seconds until something queued
- * may start (0 when nothing is waiting on time). */
+ * may start (0 when nothing is waiting on time), -1 on a failure (err). */
 static double schedule(cwa_client *c, cwa_error *err)
 {
     double wake = 0;
     double now = cwa_time_mono();
     int cap = (int)c->conc_limit;
-    /* auth requests jump the queue */
+    int ready = 0;
+
+    /* When a call is ready to go, authentication speaks first: it may queue
+     * a login or a refresh, which then takes the next slot. */
+    for (cwa_req *r = c->pending_head; r; r = r->next) {
+        if (r->kind == KIND_DATA && r->state == REQ_QUEUED && r->not_before <= now) {
+            ready = cwa__auth_ready(c);
+            break;
+        }
+    }
+    if (ready < 0) {
+        fail_waiting_calls(c);
+        return 0;
+    }
     for (cwa_req *r = c->pending_head; r && c->in_flight < cap; r = r->next) {
         if (r->kind == KIND_DATA || r->state != REQ_QUEUED)
             continue;
         if (r->not_before > now) {
-            double w = r->not_before - now;
-            wake = wake == 0 || w < wake ? w : wake;
+            earliest(&wake, r->not_before - now);
             continue;
         }
         double w = cwa_rate_take(&c->rate, now);
@@ -579,47 +612,26 @@ static double schedule(cwa_client *c, cwa_error *err)
         if (cwa__transfer_start(c, r, NULL, err) != 0)
             return -1;
     }
+    if (ready == 0) {
+        /* no usable token: the calls wait for the login */
+        for (cwa_req *r = c->pending_head; r; r = r->next)
+            if (r->kind == KIND_DATA && r->state == REQ_QUEUED && r->not_before > now)
+                earliest(&wake, r->not_before - now);
+        return wake;
+    }
     for (cwa_req *r = c->pending_head, *next; r && c->in_flight < cap; r = next) {
         next = r->next;
         if (r->kind != KIND_DATA || r->state != REQ_QUEUED)
             continue;
         if (r->not_before > now) {
-            double w = r->not_before - now;
-            wake = wake == 0 || w < wake ? w : wake;
+            earliest(&wake, r->not_before - now);
             continue;
         }
-        int ready = cwa__auth_ready(c);
-        if (ready < 0) {
-            /* every call waiting for this login gets its failure */
-            cwa_error e = c->auth_err;
-            e.details = NULL;
-            for (cwa_req *q = c->pending_head, *qn; q; q = qn) {
-                qn = q->next;
-                if (q->kind == KIND_DATA && q->state == REQ_QUEUED) {
-                    cwa_error_clear(&q->err);
-                    q->err = e;
-                    q->err.details = c->auth_err.details ? strdup(c->auth_err.details) : NULL;
-                    cwa__finish(c, q);
-                }
-            }
-            cwa__auth_reset_failure(c);
-            return 0;
-        }
-        if (ready == 0) {
-            /* an auth request was queued: start it at once if allowed */
-            if (c->auth_req && c->auth_req->state == REQ_QUEUED && c->in_flight < cap &&
-                c->auth_req->not_before <= now) {
-                double w = cwa_rate_take(&c->rate, now);
-                if (w > 0)
-                    return w;
-                if (cwa__transfer_start(c, c->auth_req, NULL, err) != 0)
-                    return -1;
-            }
+        double w = cwa_rate_take(&c->rate, now);
+        if (w > 0) {
+            earliest(&wake, w);
             return wake;
         }
-        double w = cwa_rate_take(&c->rate, now);
-        if (w > 0)
-            return wake == 0 || w < wake ? w : wake;
         r->token_gen = c->token_gen;
         if (cwa__transfer_start(c, r, c->token, err) != 0)
             return -1;

@@ -59,6 +59,16 @@ double cwa_rate_peek(cwa_rate *r, double now)
     return wait_for(r, now);
 }
 
+double cwa_rate_spare(cwa_rate *r, double now)
+{
+    if (now < r->paused_until)
+        return 0.0;
+    if (!r->enabled)
+        return 1e9;
+    refill(r, now);
+    return r->tokens;
+}
+
 double cwa_rate_take(cwa_rate *r, double now)
 {
     double wait = wait_for(r, now);

@@ -56,6 +56,9 @@ typedef struct cwa_rate {
 
 void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now);
 double cwa_rate_take(cwa_rate *r, double now);
+/* Whole and partial tokens in the bucket now (0 while paused; a large
+ * number when the bucket is disabled). Takes nothing. */
+double cwa_rate_spare(cwa_rate *r, double now);
 double cwa_rate_peek(cwa_rate *r, double now);
 void cwa_rate_pause_until(cwa_rate *r, double until);
 void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now);
