@@ -7,6 +7,8 @@
 #   sh fuzz/run.sh fuzz_url CRASH   replay one input (a finding) and stop
 # New inputs go to build-fuzz/corpus/<target>/, never into the committed
 # seeds; a finding is written to build-fuzz/artifacts/ and the script exits 1.
+# Once fixed, copy the finding into fuzz/corpus/<target>/: every run replays
+# the committed corpus first, so it stays a regression test.
 set -eu
 cd "$(dirname "$0")/.."
 
