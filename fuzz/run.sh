@@ -1,19 +1,19 @@
 #!/bin/sh
 # Builds the libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined)
-# into build-fuzz/ and runs each for FUZZ_SECONDS seconds (default 60),
+# into build/fuzz/ and runs each for FUZZ_SECONDS seconds (default 60),
 # starting from the committed seeds in fuzz/corpus/<target>/.
 #   sh fuzz/run.sh                  every target
 #   sh fuzz/run.sh fuzz_url         one target
 #   sh fuzz/run.sh fuzz_url CRASH   replay one input (a finding) and stop
-# New inputs go to build-fuzz/corpus/<target>/, never into the committed
-# seeds; a finding is written to build-fuzz/artifacts/ and the script exits 1.
+# New inputs go to build/fuzz/corpus/<target>/, never into the committed
+# seeds; a finding is written to build/fuzz/artifacts/ and the script exits 1.
 # Once fixed, copy the finding into fuzz/corpus/<target>/: every run replays
 # the committed corpus first, so it stays a regression test.
 set -eu
 cd "$(dirname "$0")/.."
 
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-OUT=${FUZZ_BUILD:-build-fuzz}
+OUT=${FUZZ_BUILD:-build/fuzz}
 TARGETS="fuzz_cond fuzz_headers fuzz_url"
 
 pick_cc() {
