@@ -121,6 +121,8 @@ typedef struct cwa_config {
     cwa_auth_mode auth;
     int retries;                   /* extra attempts after the first */
     double rate_limit;             /* requests a minute; <= 0: off */
+    int rate_limit_default;        /* rate_limit is an assumption: follow a
+                                    * server that states its own limit */
     double burst;                  /* bucket size; <= 0: one minute's worth */
     int concurrency;               /* requests in flight at most */
     double timeout;                /* seconds for one HTTP attempt */

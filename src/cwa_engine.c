@@ -169,6 +169,7 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
     c->conc_limit = cfg->concurrency;
     double burst = cfg->burst > 0 ? cfg->burst : cfg->rate_limit;
     cwa_rate_init(&c->rate, cfg->rate_limit, burst, cwa_time_mono());
+    cwa_rate_follow_server(&c->rate, cfg->rate_limit_default);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     c->rng = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)c;
@@ -545,8 +546,14 @@ static void attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
     r->status = rc == CURLE_OK ? status : 0;
     log_attempt(c, r, rc);
     if (rc == CURLE_OK && r->hdr.ratelimit_remaining >= 0) {
-        /* the other requests in flight may not have reached the server yet */
-        long remaining = r->hdr.ratelimit_remaining - (c->in_flight - 1);
+        /* What the server counted when it answered: attempts started after
+         * this one and still in flight may not have reached it yet (those
+         * already answered brought their own, lower, Remaining). */
+        long later = 0;
+        for (cwa_req *q = c->pending_head; q; q = q->next)
+            if (q->state == REQ_FLIGHT && q != r && q->sent_seq > r->sent_seq)
+                later++;
+        long remaining = r->hdr.ratelimit_remaining - later;
         cwa_rate_observe(&c->rate, r->hdr.ratelimit_limit, remaining < 0 ? 0 : remaining,
                          r->hdr.ratelimit_reset, cwa_time_mono());
     }

@@ -24,6 +24,12 @@ void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now)
     r->conf_rate = r->rate_per_sec;
     r->conf_burst = burst;
     r->window = 0.0;
+    r->follow_server = 0;
+}
+
+void cwa_rate_follow_server(cwa_rate *r, int on)
+{
+    r->follow_server = on;
 }
 
 static void refill(cwa_rate *r, double now)
@@ -100,6 +106,18 @@ void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seco
         if (r->enabled && r->conf_rate > 0 && 1.0 / r->conf_rate < wait)
             wait = 1.0 / r->conf_rate;
         cwa_rate_pause_until(r, now + wait);
+    }
+    if (r->follow_server && limit >= 1 && limit <= 1000000000L) {
+        /* the server's stated limit replaces the default assumption */
+        refill(r, now);
+        r->enabled = 1;
+        r->conf_rate = r->rate_per_sec = (double)limit / 60.0;
+        r->conf_burst = r->burst = (double)limit;
+        if (r->tokens > r->burst)
+            r->tokens = r->burst;
+        if (remaining >= 0 && (double)remaining < r->tokens)
+            r->tokens = (double)remaining;
+        return;
     }
     if (!r->enabled)
         return;

@@ -52,6 +52,7 @@ typedef struct cwa_rate {
     double conf_rate; /* the configured ceilings */
     double conf_burst;
     double window; /* longest X-RateLimit-Reset seen, 0 when none */
+    int follow_server; /* the configured rate is only a default */
 } cwa_rate;
 
 void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now);
@@ -62,5 +63,9 @@ double cwa_rate_spare(cwa_rate *r, double now);
 double cwa_rate_peek(cwa_rate *r, double now);
 void cwa_rate_pause_until(cwa_rate *r, double until);
 void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now);
+/* With on != 0 the configured rate is a default, not a ceiling: a server
+ * that states its limit (X-RateLimit-Limit, requests a minute as the
+ * brief documents it) is followed both ways, also up. */
+void cwa_rate_follow_server(cwa_rate *r, int on);
 
 #endif

@@ -165,6 +165,7 @@ int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error
     r->state = REQ_FLIGHT;
     r->attempts++;
     r->started = cwa_time_mono();
+    r->sent_seq = ++c->sent_seq;
     r->waited = r->queued_at > 0 ? r->started - r->queued_at : 0;
     c->in_flight++;
     return 0;

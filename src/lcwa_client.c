@@ -196,6 +196,9 @@ int lcwa_client_new(lua_State *L)
         cfg.retries = (int)d;
     if (opt_number(L, 1, "concurrency", &d))
         cfg.concurrency = (int)d;
+    lua_getfield(L, 1, "rate_limit");
+    cfg.rate_limit_default = lua_isnil(L, -1);
+    lua_pop(L, 1);
     if (opt_number(L, 1, "rate_limit", &d)) {
         if (d <= 0)
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,

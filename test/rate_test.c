@@ -234,3 +234,24 @@ UNIT_TEST(rate_observe_hostile_values)
     CHECK(cwa_rate_take(&r, 3600) == 0.0);
     CHECK(cwa_rate_take(&r, 3600) > 3599.0);
 }
+
+UNIT_TEST(rate_follows_a_stated_server_limit_both_ways)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 60, 60, 0);
+    cwa_rate_follow_server(&r, 1);
+    /* the server says 120 a minute: twice our default */
+    cwa_rate_observe(&r, 120, 100, 1, 0);
+    CHECK(fabs(r.rate_per_sec - 2.0) < 1e-9);
+    for (int i = 0; i < 60; i++)
+        CHECK(cwa_rate_take(&r, 0) == 0.0);
+    CHECK(fabs(cwa_rate_take(&r, 0) - 0.5) < 1e-9);
+    CHECK(cwa_rate_take(&r, 0.5) == 0.0);
+    /* and 30 a minute: half of it */
+    cwa_rate_observe(&r, 30, 0, -1, 10);
+    CHECK(fabs(r.rate_per_sec - 0.5) < 1e-9);
+    /* an explicit rate is a ceiling */
+    cwa_rate_init(&r, 60, 60, 0);
+    cwa_rate_observe(&r, 120, 100, 1, 0);
+    CHECK(r.rate_per_sec <= 1.0 + 1e-9);
+}
