@@ -76,8 +76,8 @@ if [ $# -ge 2 ]; then
   exec "$OUT/$1" "$2"
 fi
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 status=0
 for t in $TARGETS; do
   mkdir -p "$OUT/corpus/$t" "$OUT/artifacts"
