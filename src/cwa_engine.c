@@ -426,7 +426,7 @@ static void retry_or_fail(cwa_client *c, cwa_req *r, cwa_retry_action action, cw
         if (r->status == 429)
             cwa_rate_pause_until(&c->rate, now + delay);
     } else {
-        delay = cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base, c->cfg.backoff_cap, &c->rng);
+        delay = cwa__backoff(c, r);
     }
     cwa__log(c, CWA_LOG_INFO, "%s %s: %s, retrying in %.2fs (attempt %d of %d)",
              cwa__method_name(r->method), r->url.data + strlen(c->server.base), r->err.message, delay,
@@ -440,6 +440,33 @@ static int body_is_empty(const cwa_buf *b)
         if (b->data[i] != ' ' && b->data[i] != '\n' && b->data[i] != '\r' && b->data[i] != '\t')
             return 0;
     return 1;
+}
+
+int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap)
+{
+    const cwa_hooks *h = &c->cfg.hooks;
+    if (r->decoded || r->status == 204 || body_is_empty(&r->resp) || !h->decode)
+        return 0;
+    if (h->decode(h->ud, r, r->resp.data, r->resp.len, r->id_field, &r->page, msg, cap) != 0)
+        return -1;
+    r->decoded = 1;
+    r->has_body = 1;
+    cwa_buf_free(&r->resp); /* the decoder holds the value now */
+    return 0;
+}
+
+void cwa__resubmit(cwa_client *c, cwa_req *r, double not_before)
+{
+    cwa_error_clear(&r->err);
+    r->page.count = r->page.total = -1;
+    r->page.last_id[0] = '\0';
+    cwa__enqueue(c, r);
+    r->not_before = not_before;
+}
+
+double cwa__backoff(cwa_client *c, const cwa_req *r)
+{
+    return cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base, c->cfg.backoff_cap, &c->rng);
 }
 
 static void data_complete(cwa_client *c, cwa_req *r, CURLcode rc)
@@ -467,10 +494,7 @@ static void data_complete(cwa_client *c, cwa_req *r, CURLcode rc)
             return;
         }
         char msg[512] = "";
-        const cwa_hooks *h = &c->cfg.hooks;
-        if (!h->decode || h->decode(h->ud, r, r->resp.data, r->resp.len, r->id_field, &r->page, msg,
-                                    sizeof msg) == 0) {
-            r->has_body = h->decode != NULL;
+        if (r->lazy || cwa__decode(c, r, msg, sizeof msg) == 0) {
             cwa__finish(c, r);
             return;
         }

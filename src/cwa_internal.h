@@ -34,6 +34,8 @@ struct cwa_req {
     char *body;
     size_t bodylen;
     const char *id_field;   /* set for list pages: decode fills page */
+    int lazy;               /* the owner decodes the body when it wants it */
+    int decoded;
 
     req_state state;
     double not_before;      /* monotonic time of the next attempt */
@@ -109,6 +111,12 @@ void cwa__log(cwa_client *c, cwa_log_level level, const char *fmt, ...)
     ;
 void cwa__finish(cwa_client *c, cwa_req *r);
 void cwa__enqueue(cwa_client *c, cwa_req *r);
+/* Decodes the body with the hook (once); 0, or -1 with msg. */
+int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap);
+/* A completed request goes back to the queue for another attempt. */
+void cwa__resubmit(cwa_client *c, cwa_req *r, double not_before);
+/* The delay before attempt `attempts + 1` by the backoff policy. */
+double cwa__backoff(cwa_client *c, const cwa_req *r);
 /* Back to the queue for another attempt at not_before (monotonic). */
 void cwa__requeue(cwa_client *c, cwa_req *r, double not_before);
 int cwa__step(cwa_client *c, double max_wait, cwa_error *err);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cwa_internal.h"
+#include "cwa_time.h"
 
 enum { MAX_WINDOW = 64 };
 
@@ -193,6 +194,9 @@ static int issue(cwa_pager *p, long page, const char *condition, const char *ord
         return -1;
     }
     r->id_field = p->id_field;
+    /* decoded when the loop reaches it: pages waiting in the window stay
+     * compact bytes, not Lua tables the collector has to walk */
+    r->lazy = 1;
     r->on_done = page_done;
     r->on_done_ctx = p;
     p->win[p->count] = r;
@@ -278,18 +282,10 @@ static void page_done(cwa_req *r, void *ctx)
         }
         return;
     }
-    if (r->page.count < 0)
-        return; /* not a list: reported when its turn comes */
+    /* headers may tell the total now; the records are counted when the
+     * page is decoded, in its turn */
     if (!p->end_known)
         learn_total(p, r, page);
-    if (r->page.count < p->o.page_size) {
-        if (page < p->end_page) {
-            p->end_page = page;
-            cancel_after(p, page);
-        }
-    } else if (!p->end_known) {
-        p->target = window_limit(p);
-    }
     fill(p);
 }
 
@@ -323,9 +319,28 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
     }
     cwa_req *r = p->win[0];
     long page = p->win_page[0];
-    int rc = cwa_client_run(p->c, r, -1, err);
-    if (rc < 0)
-        return -1;
+    for (;;) {
+        if (cwa_client_run(p->c, r, -1, err) < 0)
+            return -1;
+        char msg[512] = "";
+        if (r->err.code != CWA_OK || cwa__decode(p->c, r, msg, sizeof msg) == 0)
+            break;
+        /* a body that does not decode (truncated, an HTML page) is fetched
+         * again, as the engine does for the calls it decodes itself */
+        if (r->attempts > p->c->cfg.retries) {
+            cwa_error_set(&r->err, CWA_E_INVALID_RESPONSE, "HTTP %ld: %s (gave up after %d attempts)",
+                          r->status, msg, r->attempts);
+            snprintf(r->err.method, sizeof r->err.method, "GET");
+            snprintf(r->err.url, sizeof r->err.url, "%s", r->url.data);
+            r->err.status = r->status;
+            r->err.attempts = r->attempts;
+            break;
+        }
+        double delay = cwa__backoff(p->c, r);
+        cwa__log(p->c, CWA_LOG_INFO, "page %ld of %s: %s, fetching it again in %.2fs", page, p->path, msg,
+                 delay);
+        cwa__resubmit(p->c, r, cwa_time_mono() + delay);
+    }
     memmove(p->win, p->win + 1, (size_t)(p->count - 1) * sizeof p->win[0]);
     memmove(p->win_page, p->win_page + 1, (size_t)(p->count - 1) * sizeof p->win_page[0]);
     p->count--;
@@ -337,9 +352,13 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
         cancel_after(p, 0);
         return -1;
     }
+    if (!p->end_known)
+        learn_total(p, r, page); /* TotalRecordCount in the body */
     long count = r->page.count;
     if (count < 0 && !r->has_body)
         count = 0; /* an empty 200/204: no records */
+    if (count == p->o.page_size && !p->end_known)
+        p->target = window_limit(p); /* a full page: a long listing, open the window */
     if (count < 0) {
         cwa_error_clear(err);
         cwa_error_set(err, CWA_E_INVALID_RESPONSE, "page %ld of %s: expected a list of records", page, p->path);
