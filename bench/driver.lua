@@ -374,44 +374,96 @@ local function ids_with(list, ...)
   return out
 end
 
-local function scenario_latency()
+-- Page requests a run made (the simulator's "pages" keys hold the path and
+-- the query, names lower-cased) and how many of them carried includeFields=Id.
+local function page_requests(r)
+  local total, with = 0, 0
+  for key, count in pairs(r.stats.pages or {}) do
+    total = total + count
+    if key:find("[?&]includefields=Id&") or key:find("[?&]includefields=Id$") then with = with + count end
+  end
+  return total, with
+end
+
+-- The latency scenario, twice: full records (each 1000-record page is about
+-- 830 KB, some 20 ms of JSON decoding in every client) and ids only
+-- (includeFields=Id on every page request), which is the network schedule
+-- the targets describe. The targets are judged on the ids-only table.
+local function scenario_latency(ids_only)
   local n, ps, lat = QUICK and 5000 or 20000, 1000, 50
   local flags = ("--computers %d --latency-ms %d"):format(n, lat)
-  emit(("## latency: %d computers, page size %d (node-common: 250), `%s`"):format(n, ps, flags))
+  local what = ids_only and "ids only (`includeFields=Id` on every page request)" or "full records"
+  emit(("## latency, %s: %d computers, page size %d (node-common: 250), `%s`"):format(what, n, ps, flags))
+  emit()
+  if ids_only then
+    emit("Every peer asks for the id alone (cwa: `fields = \"Id\"`; the others add `includeFields=Id` to each "
+      .. "page's query); the last column counts the page requests the simulator saw with it (its `/__stats` "
+      .. "\"pages\" keys include the query). The latency targets are judged here.")
+  else
+    emit("Whole computer records, about 830 KB a 1000-record page: every client spends some 20 ms decoding "
+      .. "each page, so this table measures JSON decoding as much as the network schedule. The ratios are "
+      .. "reported; the targets are judged on the ids-only table below.")
+  end
   emit()
   local ids = filter(ids_with(QUICK and {"curl", "lua_curl", "requests"} or HAND, "cwa", "cwa_c1"))
   local results
   with_sims(flags, available("cw_rest") and not QUICK, function(sims)
-    results = run_all(ids, sims, ps, {runs_of = once("node_common")})
+    results = run_all(ids, sims, ps, {runs_of = once("node_common"), env = ids_only and {BENCH_FIELDS = "Id"} or nil})
   end)
   local conc = 10
   local pages = n // ps + 1 -- no totals: the exactly full last page costs one empty request
   local limit = (1 + math.ceil((pages - 1) / conc)) * lat / 1000
   local cwa_wall = collect(results.cwa, "wall")
   local cwa_listing = collect(results.cwa, "listing")
-  local rows, slowest_ratio = {}, math.huge
+  local rows, slowest_ratio, fields_ok = {}, math.huge, true
   for _, id in ipairs(ids) do
     local med = collect(results[id], "wall")
     local r = results[id]
-    rows[#rows + 1] = {PEERS[id].label, fmt_mmm(r, "wall"), ratio(med, cwa_wall),
-      ("%d/%d"):format(completeness(r, n), #r)}
+    local reqs, total, with = {}, 0, 0
+    for i, x in ipairs(r) do
+      local t, w = page_requests(x)
+      reqs[i], total, with = t, total + t, with + w
+    end
+    local row = {PEERS[id].label, fmt_mmm(r, "wall"), ratio(med, cwa_wall),
+      ("%d/%d"):format(completeness(r, n), #r), fmt_num((median_min_max(reqs)), 0)}
+    if ids_only then
+      local all = total > 0 and with == total
+      if not all then fields_ok = false end
+      row[#row + 1] = all and ("all %d"):format(total) or ("%d of %d"):format(with, total)
+    end
+    rows[#rows + 1] = row
     if not PEERS[id].cwa and med and cwa_wall then slowest_ratio = math.min(slowest_ratio, med / cwa_wall) end
   end
-  table_md({"peer", "wall s, median (min–max)", "× cwa", "complete runs"}, rows)
+  local header = {"peer", "wall s, median (min–max)", "× cwa", "complete runs", "page requests (median)"}
+  if ids_only then header[#header + 1] = "with includeFields=Id (all runs)" end
+  table_md(header, rows)
+  local lr = (cwa_listing or 0) / limit
   emit(("Schedule limit: (1 + ceil((%d pages − 1) / concurrency %d)) × %d ms = %.3f s. "
-    .. "cwa's listing time after login (inside the process): %s s."):format(
-    pages, conc, lat, limit, fmt_mmm(results.cwa, "listing", 3)))
+    .. "cwa's listing time after login (inside the process): %s s = %.2f× the limit."):format(
+    pages, conc, lat, limit, fmt_mmm(results.cwa, "listing", 3), lr))
   emit()
-  emit(("- target: cwa listing within 1.3 of the schedule limit: %.2f → %s"):format(
-    (cwa_listing or 0) / limit, target("latency: within 1.3 of the schedule limit",
-      cwa_listing and cwa_listing / limit <= 1.3, ("%.2f× the limit"):format((cwa_listing or 0) / limit))))
-  emit(("- target: cwa at least 5× faster (wall) than every sequential peer: slowest ratio %.2f× → %s"):format(
-    slowest_ratio, target("latency: ≥ 5× faster than every sequential peer", slowest_ratio >= 5,
-      ("least %.2f×"):format(slowest_ratio))))
+  if ids_only then
+    if not fields_ok then
+      emit("WARNING: not every page request carried includeFields=Id (see the last column).")
+      emit()
+    end
+    emit(("- target: cwa listing within 1.3 of the schedule limit: %.2f → %s"):format(
+      lr, target("latency (ids only): within 1.3 of the schedule limit",
+        cwa_listing and lr <= 1.3, ("%.2f× the limit"):format(lr))))
+    emit(("- target: cwa at least 5× faster (wall) than every sequential peer: slowest ratio %.2f× → %s"):format(
+      slowest_ratio, target("latency (ids only): ≥ 5× faster than every sequential peer", slowest_ratio >= 5,
+        ("least %.2f×"):format(slowest_ratio))))
+  else
+    emit(("- full records (not a target): cwa listing %.2f× the schedule limit; "
+      .. "least ratio of a sequential peer to cwa %.2f×."):format(lr, slowest_ratio))
+    summary[#summary + 1] = {name = "latency (full records, reported, not a target)", info = true,
+      text = ("%.2f× the limit; least %.2f×"):format(lr, slowest_ratio)}
+  end
   emit()
   local bars = {}
   for _, id in ipairs(ids) do bars[#bars + 1] = {PEERS[id].label, (collect(results[id], "wall"))} end
-  add_chart("latency", ("latency: %d computers at %d ms, wall seconds (median)"):format(n, lat), "seconds", bars)
+  add_chart(ids_only and "latency_ids" or "latency", ("latency, %s: %d computers at %d ms, wall seconds (median)")
+    :format(ids_only and "ids only" or "full records", n, lat), "seconds", bars)
 end
 
 local function scenario_cpu(mem)
@@ -614,7 +666,8 @@ emit("Machine: " .. machine() .. ". Runs per figure: " .. RUNS .. " (median, min
 emit()
 
 local mem = {}
-local scenarios = {scenario_latency, function() scenario_cpu(mem) end, scenario_rate, scenario_faults,
+local scenarios = {function() scenario_latency(false) end, function() scenario_latency(true) end,
+  function() scenario_cpu(mem) end, scenario_rate, scenario_faults,
   function() scenario_memory(mem) end, scenario_map}
 for _, fn in ipairs(scenarios) do
   local before = loadavg()
@@ -630,7 +683,8 @@ end
 emit("## targets")
 emit()
 for _, s in ipairs(summary) do
-  emit(("- %s: %s%s"):format(s.name, s.skipped and "skipped" or verdict(s.ok), s.text and (" (" .. s.text .. ")") or ""))
+  local v = s.skipped and "skipped" or s.info and "reported" or verdict(s.ok)
+  emit(("- %s: %s%s"):format(s.name, v, s.text and (" (" .. s.text .. ")") or ""))
 end
 emit()
 emit(("Total bench time: %.0f s."):format(now() - t_start))

@@ -1,5 +1,6 @@
 -- The benchmark peers (bench/peers/*) each run once on a small listing and
--- print the expected line. Timings are `make bench`'s business, not this
+-- print the expected line, and once more with BENCH_FIELDS=Id (the ids-only
+-- latency table), where every page request must carry includeFields=Id. Timings are `make bench`'s business, not this
 -- spec's. A peer whose runtime is not installed is pending, not failed
 -- (bench/run.sh installs them; `make deps` does not).
 local simlib = require "support.sim"
@@ -47,6 +48,23 @@ local function first_line(out)
   return (out:match("^([^\n]*)"))
 end
 
+local function with_fields(env)
+  local t = {BENCH_FIELDS = "Id"}
+  for k, v in pairs(env or {}) do t[k] = v end
+  return t
+end
+
+-- The simulator's "pages" keys are the path and the query (names
+-- lower-cased): every one must carry includeFields=Id.
+local function assert_ids_only(sim)
+  local pages, n = sim:stats().pages or {}, 0
+  for key in pairs(pages) do
+    n = n + 1
+    assert.is_truthy(key:find("[?&]includefields=Id&") or key:find("[?&]includefields=Id$"), key)
+  end
+  assert.is_true(n > 0, "no page requests counted")
+end
+
 describe("bench peers", function()
   local sim
 
@@ -61,6 +79,10 @@ describe("bench peers", function()
   local function check(cmd, env, extra)
     local out, err = run(cmd, sim.url, env, extra)
     assert.are.equal(EXPECTED, first_line(out), err)
+    sim:reset()
+    out, err = run(cmd, sim.url, with_fields(env), extra)
+    assert.are.equal(EXPECTED, first_line(out), err)
+    assert_ids_only(sim)
   end
 
   it("curl CLI with jq in a shell loop", function()
@@ -124,8 +146,19 @@ describe("bench peer over https", function()
     local sim = simlib.start{"--computers", tostring(N), "--tls"}
     local ok, out, err = pcall(run, "node bench/peers/connectwise_rest.js", sim.url,
       {NODE_EXTRA_CA_CERTS = sim.ca_file})
+    local ok2, out2, err2, ok3, st = false, nil, nil, false, nil
+    if ok then
+      sim:reset()
+      ok2, out2, err2 = pcall(run, "node bench/peers/connectwise_rest.js", sim.url,
+        {NODE_EXTRA_CA_CERTS = sim.ca_file, BENCH_FIELDS = "Id"})
+      ok3, st = pcall(sim.stats, sim)
+    end
     sim:stop()
     assert(ok, out)
     assert.are.equal(EXPECTED, first_line(out), err)
+    assert(ok2, out2)
+    assert.are.equal(EXPECTED, first_line(out2), err2)
+    assert(ok3, st)
+    assert_ids_only({stats = function() return st end})
   end)
 end)

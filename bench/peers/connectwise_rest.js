@@ -8,7 +8,9 @@
 // simulator requires it, so the header is added to axios' defaults, which the
 // package's login call uses.
 //   node bench/peers/connectwise_rest.js https://127.0.0.1:PORT PAGE_SIZE
-// Prints "count N unique N sum S". Env: BENCH_CONDITION.
+// Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_FIELDS (sent as
+// includeFields on every page request when set, e.g. Id: paginate passes the
+// params object it is given, adding page and pageSize).
 'use strict';
 
 const path = require('path');
@@ -19,6 +21,8 @@ const axios = require(path.join(modules, 'axios'));
 const url = new URL(process.argv[2]);
 const pageSize = Number(process.argv[3] || 1000);
 const condition = process.env.BENCH_CONDITION || 'Id > 0';
+const params = { condition };
+if (process.env.BENCH_FIELDS) params.includeFields = process.env.BENCH_FIELDS;
 
 (axios.default || axios).defaults.headers.common.ClientId = 'bench';
 
@@ -32,7 +36,7 @@ const cwa = new AutomateAPI({
   logger: () => {},
 });
 
-cwa.paginate(cwa.ComputersAPI.getComputerList, { startPage: 1, pageSize }, { condition })
+cwa.paginate(cwa.ComputersAPI.getComputerList, { startPage: 1, pageSize }, params)
   .then((records) => {
     let sum = 0;
     const seen = new Set();

@@ -3,12 +3,15 @@
 # in once, one curl process per page until a short page, `--retry 5` (which
 # waits on 429 and 5xx and honours Retry-After).
 #   sh bench/peers/curl.sh URL PAGE_SIZE
-# Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA.
+# Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
+# (sent as includeFields on every page request when set, e.g. Id).
 set -eu
 base="$1/cwa/api/v1"
 page_size="${2:-1000}"
 condition="${BENCH_CONDITION:-Id > 0}"
 ca=""
+fields=""
+[ -n "${BENCH_FIELDS:-}" ] && fields="includeFields=$BENCH_FIELDS"
 [ -n "${BENCH_CA:-}" ] && ca="--cacert $BENCH_CA"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -23,6 +26,7 @@ while :; do
   # shellcheck disable=SC2086
   curl -sS --fail --retry 5 $ca -G -H 'ClientId: bench' -H "Authorization: Bearer $token" \
     --data-urlencode "condition=$condition" -d "page=$page" -d "pageSize=$page_size" \
+    ${fields:+--data-urlencode "$fields"} \
     "$base/Computers" > "$tmp/page"
   jq -r '.[].Id' "$tmp/page" > "$tmp/page_ids"
   cat "$tmp/page_ids" >> "$tmp/ids"

@@ -4,7 +4,8 @@
 -- or rate_limit=false; with none, the client has its defaults.
 -- Prints "count N unique N sum S", then "listing SECONDS": the time of the
 -- loop alone, after the login, which is what the schedule limit describes.
--- Env: BENCH_CONDITION, BENCH_CA, BENCH_STREAMING, CWA_BUILD (default build).
+-- Env: BENCH_CONDITION, BENCH_CA, BENCH_STREAMING, CWA_BUILD (default build),
+-- BENCH_FIELDS (the iterator's `fields`, i.e. includeFields, when set, e.g. Id).
 local here = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/../.."
 local build = os.getenv("CWA_BUILD") or "build"
 if build:sub(1, 1) ~= "/" then build = here .. "/" .. build end
@@ -34,7 +35,9 @@ local count, sum, seen, unique = 0, 0, {}, 0
 -- BENCH_STREAMING=1 (the memory scenario): unique counts strictly ascending
 -- ids instead of keeping a set, so the peak RSS is the client's alone.
 local streaming, last = os.getenv("BENCH_STREAMING") == "1", -math.huge
-for c in client:computers{condition = os.getenv("BENCH_CONDITION") or "Id > 0", page_size = page_size} do
+local spec = {condition = os.getenv("BENCH_CONDITION") or "Id > 0", page_size = page_size,
+  fields = os.getenv("BENCH_FIELDS")}
+for c in client:computers(spec) do
   local id = c.Id
   count, sum = count + 1, sum + id
   if streaming then

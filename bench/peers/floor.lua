@@ -3,13 +3,15 @@
 -- else: no retries, no checks beyond the count line. What any client must at
 -- least spend to receive and decode the listing in Lua.
 --   lua5.2 bench/peers/floor.lua URL PAGE_SIZE
--- Prints "count N unique N sum S". Env: BENCH_CONDITION.
+-- Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_FIELDS (sent as
+-- includeFields on every page request when set, e.g. Id).
 local curl = require "curl"
 local cjson = require "cjson"
 
 local base = assert(arg[1], "usage: floor.lua URL PAGE_SIZE") .. "/cwa/api/v1"
 local page_size = tonumber(arg[2] or "1000")
 local condition = os.getenv("BENCH_CONDITION") or "Id > 0"
+local fields = os.getenv("BENCH_FIELDS") and "&includeFields=" .. curl.escape(os.getenv("BENCH_FIELDS")) or ""
 
 local h = curl.easy_init()
 local body
@@ -31,8 +33,8 @@ h:setopt(curl.OPT_HTTPHEADER, {"ClientId: bench", "Authorization: Bearer " .. to
 local count, sum, seen, unique = 0, 0, {}, 0
 local page = 1
 while true do
-  local records = fetch(("%s/Computers?page=%d&pageSize=%d&condition=%s")
-    :format(base, page, page_size, curl.escape(condition)))
+  local records = fetch(("%s/Computers?page=%d&pageSize=%d&condition=%s%s")
+    :format(base, page, page_size, curl.escape(condition), fields))
   for i = 1, #records do
     local id = records[i].Id
     count, sum = count + 1, sum + id

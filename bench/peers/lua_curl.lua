@@ -3,13 +3,15 @@
 -- Lua user without cwa writes it: log in once, pages until a short one, wait
 -- and retry on 429 (Retry-After) and 5xx, up to 5 attempts a page.
 --   lua5.2 bench/peers/lua_curl.lua URL PAGE_SIZE
--- Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA.
+-- Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
+-- (sent as includeFields on every page request when set, e.g. Id).
 local curl = require "curl"
 local cjson = require "cjson"
 
 local base = assert(arg[1], "usage: lua_curl.lua URL PAGE_SIZE") .. "/cwa/api/v1"
 local page_size = tonumber(arg[2] or "1000")
 local condition = os.getenv("BENCH_CONDITION") or "Id > 0"
+local fields = os.getenv("BENCH_FIELDS")
 
 local h = curl.easy_init()
 if os.getenv("BENCH_CA") then h:setopt(curl.OPT_CAINFO, os.getenv("BENCH_CA")) end
@@ -60,6 +62,7 @@ local page = 1
 while true do
   local url = ("%s/Computers?page=%d&pageSize=%d&condition=%s"):format(base, page, page_size,
     curl.escape(condition))
+  if fields then url = url .. "&includeFields=" .. curl.escape(fields) end
   local records = cjson.decode(with_retries(function()
     h:setopt(curl.OPT_URL, url)
     return perform()

@@ -3,7 +3,8 @@
 -- until a short one, wait and retry on 429 (Retry-After) and 5xx, up to 5
 -- attempts a page. Plain http only (luasocket has no TLS without luasec).
 --   lua5.4 bench/peers/luasocket.lua URL PAGE_SIZE
--- Prints "count N unique N sum S". Env: BENCH_CONDITION.
+-- Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_FIELDS (sent as
+-- includeFields on every page request when set, e.g. Id).
 local http = require "socket.http"
 local ltn12 = require "ltn12"
 local socket = require "socket"
@@ -12,6 +13,7 @@ local cjson = require "cjson"
 local base = assert(arg[1], "usage: luasocket.lua URL PAGE_SIZE") .. "/cwa/api/v1"
 local page_size = tonumber(arg[2] or "1000")
 local condition = os.getenv("BENCH_CONDITION") or "Id > 0"
+local fields = os.getenv("BENCH_FIELDS")
 
 local function urlencode(s)
   return (s:gsub("[^%w%-_%.~]", function(c) return ("%%%02X"):format(c:byte()) end))
@@ -45,8 +47,10 @@ local headers = {["ClientId"] = "bench", ["Accept"] = "application/json",
 local count, sum, seen, unique = 0, 0, {}, 0
 local page = 1
 while true do
-  local records = cjson.decode(request("GET", ("%s/Computers?page=%d&pageSize=%d&condition=%s")
-    :format(base, page, page_size, urlencode(condition)), headers))
+  local url = ("%s/Computers?page=%d&pageSize=%d&condition=%s"):format(base, page, page_size,
+    urlencode(condition))
+  if fields then url = url .. "&includeFields=" .. urlencode(fields) end
+  local records = cjson.decode(request("GET", url, headers))
   for i = 1, #records do
     local id = records[i].Id
     count, sum = count + 1, sum + id

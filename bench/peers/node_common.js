@@ -2,12 +2,14 @@
 // fetch, log in once, sequential pages of 250 with a 100 ms pause between
 // pages, retry on 429 after Retry-After, exponential backoff on 5xx (5 tries).
 //   node bench/peers/node_common.js URL [PAGE_SIZE]   (PAGE_SIZE defaults to 250)
-// Prints "count N unique N sum S". Env: BENCH_CONDITION (https: NODE_EXTRA_CA_CERTS).
+// Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_FIELDS (sent as
+// includeFields on every page request when set, e.g. Id); https: NODE_EXTRA_CA_CERTS.
 'use strict';
 
 const base = `${process.argv[2]}/cwa/api/v1`;
 const pageSize = Number(process.argv[3] || 250);
 const condition = process.env.BENCH_CONDITION || 'Id > 0';
+const fields = process.env.BENCH_FIELDS;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function call(url, options) {
@@ -39,6 +41,7 @@ async function main() {
   const seen = new Set();
   for (let page = 1; ; page++) {
     const params = new URLSearchParams({ page: String(page), pageSize: String(pageSize), condition });
+    if (fields) params.set('includeFields', fields);
     const records = await call(`${base}/Computers?${params}`, { headers });
     for (const rec of records) {
       count += 1;

@@ -4,7 +4,8 @@ on 429 (Retry-After) and 5xx, up to 5 attempts a page.
 
     python3 bench/peers/python_requests.py URL PAGE_SIZE
 
-Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA.
+Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
+(sent as includeFields on every page request when set, e.g. Id).
 """
 import os
 import sys
@@ -17,6 +18,7 @@ def main():
     base = sys.argv[1] + "/cwa/api/v1"
     page_size = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     condition = os.environ.get("BENCH_CONDITION", "Id > 0")
+    fields = os.environ.get("BENCH_FIELDS")
     session = requests.Session()
     session.headers["ClientId"] = "bench"
     if os.environ.get("BENCH_CA"):
@@ -40,8 +42,10 @@ def main():
     seen = set()
     page = 1
     while True:
-        records = call("GET", base + "/Computers",
-                       params={"page": page, "pageSize": page_size, "condition": condition})
+        params = {"page": page, "pageSize": page_size, "condition": condition}
+        if fields:
+            params["includeFields"] = fields
+        records = call("GET", base + "/Computers", params=params)
         for rec in records:
             count += 1
             total += rec["Id"]
