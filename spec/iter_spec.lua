@@ -150,7 +150,7 @@ describe("iterators", function()
     local client = helper.new(sim)
     for _, opts in ipairs{{page_size = 0}, {page_size = 1001}, {limit = -1}, {start_page = 0},
                           {colour = "red"}, {condition = 42}, {fields = {{}}},
-                          {consistent = true, order_by = "Id desc"}} do
+                          {consistent = true, order_by = "Id desc"}, {condition = "  "}} do
       local err = helper.error_of(function() return client:computers(opts) end)
       assert.equal("InvalidArgument", err.code)
     end

@@ -315,8 +315,15 @@ static void login_done(cwa_client *c, cwa_req *r, CURLcode rc)
             take_token(c, r, root, tok->valuestring);
         else if (root && asks_two_factor(root))
             two_factor_needed(c, r);
-        else
+        else if (root)
             auth_fail(c, r, CWA_E_INVALID_RESPONSE, "the login answer carries no AccessToken%s", NULL);
+        else {
+            cwa_error e = {0};
+            e.code = CWA_E_INVALID_RESPONSE;
+            cwa__error_from_body(&e, r); /* names an HTML page and shows its start */
+            auth_fail(c, r, CWA_E_INVALID_RESPONSE, "the login answer is not JSON: %s", e.message);
+            cwa_error_clear(&e);
+        }
     } else if (rc == CURLE_OK && (status == 404 || status == 405) && c->dialect == CWA_AUTH_AUTO) {
         cwa__log(c, CWA_LOG_INFO, "no /apitoken here (HTTP %ld); trying /APICredentials", status);
         c->dialect = CWA_AUTH_APICREDENTIALS;

@@ -65,7 +65,11 @@ static void check_options(lua_State *L, int idx)
         }
         if (!type_ok(L, -1, o->type))
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' must be %s, not %s", name,
-                            type_words[o->type], luaL_typename(L, -1));
+                            type_words[o->type],
+                            lua_type(L, -1) == LUA_TNUMBER && (o->type == T_NUMBER || o->type == T_INTEGER ||
+                                                               o->type == T_RATE)
+                                ? "a number that is not finite or whole"
+                                : luaL_typename(L, -1));
         if (lua_type(L, -1) == LUA_TSTRING) {
             size_t n;
             const char *s = lua_tolstring(L, -1, &n);
@@ -385,6 +389,16 @@ void lcwa_add_query(lua_State *L, int idx, cwa_req *r)
             luaL_Buffer b;
             lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
             int t = lua_gettop(L);
+            lua_pushnil(L);
+            int fields = lua_next(L, t);
+            if (fields)
+                lua_pop(L, 2);
+            if (n == 0 && fields) {
+                /* a map, not a list: nothing sensible to send */
+                cwa_req_free(r);
+                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                                "query: parameter '%s' must be a list, not a table with named fields", key);
+            }
             luaL_buffinit(L, &b);
             rc = 0;
             for (lua_Integer j = 1; j <= n && rc == 0; j++) {

@@ -76,40 +76,45 @@ int lcwa_is_error(lua_State *L, int idx)
     return same;
 }
 
-/* "Unauthorized (HTTP 401): message [POST https://host/cwa/api/v1/apitoken, 2 attempts]" */
+/* "cwa.Error Unauthorized (HTTP 401): message [POST https://host/cwa/api/v1/apitoken, 2 attempts]".
+ * The fields are read first: popping them while a luaL_Buffer is open
+ * would free the buffer under it. */
 static int error_tostring(lua_State *L)
 {
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "code");     /* 2 */
+    lua_getfield(L, 1, "status");   /* 3 */
+    lua_getfield(L, 1, "message");  /* 4 */
+    lua_getfield(L, 1, "method");   /* 5 */
+    lua_getfield(L, 1, "url");      /* 6 */
+    lua_getfield(L, 1, "attempts"); /* 7 */
+    const char *code = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "Unknown";
+    const char *message = lua_type(L, 4) == LUA_TSTRING ? lua_tostring(L, 4) : NULL;
+    const char *method = lua_type(L, 5) == LUA_TSTRING ? lua_tostring(L, 5) : NULL;
+    const char *url = lua_type(L, 6) == LUA_TSTRING ? lua_tostring(L, 6) : NULL;
+    char status[32] = "", attempts[32] = "";
+    if (lua_isinteger(L, 3))
+        snprintf(status, sizeof status, " (HTTP %lld)", (long long)lua_tointeger(L, 3));
+    if (lua_isinteger(L, 7) && lua_tointeger(L, 7) > 1)
+        snprintf(attempts, sizeof attempts, ", %lld attempts", (long long)lua_tointeger(L, 7));
+
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     luaL_addstring(&b, "cwa.Error ");
-    lua_getfield(L, 1, "code");
-    luaL_addstring(&b, lua_isstring(L, -1) ? lua_tostring(L, -1) : "Unknown");
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "status");
-    if (lua_isinteger(L, -1)) {
-        lua_pushfstring(L, " (HTTP %d)", (int)lua_tointeger(L, -1));
-        luaL_addvalue(&b);
-    }
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "message");
-    if (lua_isstring(L, -1)) {
+    luaL_addstring(&b, code);
+    luaL_addstring(&b, status);
+    if (message) {
         luaL_addstring(&b, ": ");
-        luaL_addstring(&b, lua_tostring(L, -1));
+        luaL_addstring(&b, message);
     }
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "method");
-    lua_getfield(L, 1, "url");
-    lua_getfield(L, 1, "attempts");
-    if (lua_isstring(L, -3) && lua_isstring(L, -2)) {
-        lua_pushfstring(L, " [%s %s", lua_tostring(L, -3), lua_tostring(L, -2));
-        luaL_addvalue(&b);
-        if (lua_isinteger(L, -1) && lua_tointeger(L, -1) > 1) {
-            lua_pushfstring(L, ", %d attempts", (int)lua_tointeger(L, -1));
-            luaL_addvalue(&b);
-        }
+    if (method && url) {
+        luaL_addstring(&b, " [");
+        luaL_addstring(&b, method);
+        luaL_addchar(&b, ' ');
+        luaL_addstring(&b, url);
+        luaL_addstring(&b, attempts);
         luaL_addchar(&b, ']');
     }
-    lua_pop(L, 3);
     luaL_pushresult(&b);
     return 1;
 }

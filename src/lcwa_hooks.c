@@ -111,6 +111,27 @@ static void integral_numbers(lua_State *L, int t, int depth)
 
 /* A list page is a JSON array, or {ResultSet, TotalRecordCount}. Leaves the
  * records array on the stack in place of the decoded value. */
+/* A table is a list of records when it has only the keys 1..n and each
+ * value is an object (an empty table counts as an empty list). */
+static int is_record_list(lua_State *L, int t, lua_Integer n)
+{
+    if (n == 0) {
+        lua_pushnil(L);
+        if (lua_next(L, t)) {
+            lua_pop(L, 2);
+            return 0;
+        }
+        return 1;
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+        int type = lua_rawgeti(L, t, i);
+        lua_pop(L, 1);
+        if (type != LUA_TTABLE)
+            return 0;
+    }
+    return 1;
+}
+
 static void page_shape(lua_State *L, const char *id_field, cwa_page_info *info)
 {
     int v = lua_gettop(L);
@@ -130,14 +151,10 @@ static void page_shape(lua_State *L, const char *id_field, cwa_page_info *info)
             n = (lua_Integer)lua_rawlen(L, v);
         } else {
             lua_pop(L, 1);
-            lua_pushnil(L);
-            int empty = !lua_next(L, v);
-            if (!empty) {
-                lua_pop(L, 2);
-                return; /* an object with fields: not a list */
-            }
         }
     }
+    if (!is_record_list(L, v, n))
+        return; /* an object, or a list of something else: not records */
     info->count = (long)n;
     last_id(L, v, n, id_field, info);
 }
@@ -181,8 +198,15 @@ static int hook_decode(void *ud, cwa_req *req, const char *body, size_t len, con
         lua_settop(L, top);
         return -1;
     }
-    if (lua_istable(L, -1))
+    if (lua_istable(L, -1)) {
         integral_numbers(L, lua_gettop(L), 0);
+    } else if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+        lua_Number x = lua_tonumber(L, -1);
+        if (x == (lua_Number)(lua_Integer)x && x > -9007199254740992.0 && x < 9007199254740992.0) {
+            lua_pop(L, 1);
+            lua_pushinteger(L, (lua_Integer)x);
+        }
+    }
     if (id_field)
         page_shape(L, id_field, info);
     push_uv(lc, UV_VALUES);

@@ -376,6 +376,8 @@ local function pager_options(self, path, opts, who)
   if opts.condition ~= nil then
     local ok, text = pcall(cond.to_text, opts.condition)
     if not ok then invalid(who, "condition must be a string or a condition value") end
+    -- an empty condition is a builder bug more often than a wish for everything
+    if not text:find("%S") then invalid(who, "condition is empty (pass nil to list everything)") end
     po.condition = text
   end
   if opts.order_by ~= nil then
