@@ -79,6 +79,8 @@ fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 status=0
+ok=0
+found=0
 for t in $TARGETS; do
   mkdir -p "$OUT/corpus/$t" "$OUT/artifacts"
   dict=
@@ -92,10 +94,13 @@ for t in $TARGETS; do
     echo "fuzz: $t FOUND A PROBLEM (log: $OUT/$t.log, input: $OUT/artifacts/$t-*)"
     grep -E 'ERROR|broken rule|SUMMARY|Test unit written' "$OUT/$t.log" | head -n 20
     status=1
+    found=$((found + 1))
   else
+    ok=$((ok + 1))
     grep -E '^stat::number_of_executed_units|^stat::new_units_added' "$OUT/$t.log" |
       tr '\n' ' ' | sed "s/^/fuzz: $t ok: /"
     echo
   fi
 done
+echo "$ok passed, $found failed"
 exit $status
