@@ -11,7 +11,7 @@ BUILD       ?= build
 
 DEBIAN_PACKAGES := lua5.4 liblua5.4-dev libcurl4-openssl-dev libssl-dev lua-cjson \
                    lua-busted lua-check lua-argparse luarocks libmicrohttpd-dev \
-                   libcjson-dev pkg-config curl cppcheck \
+                   libcjson-dev pkg-config curl cppcheck clang-format \
                    lua5.2 lua-curl lua-socket python3-requests jq time
 
 LUA_INCDIR  ?= $(shell $(PKG_CONFIG) --variable=includedir lua5.4 2>/dev/null)/lua5.4
@@ -97,6 +97,7 @@ lint:
 	luacheck -q lua spec examples bench bin
 	cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
 	  --error-exitcode=1 --quiet -I src src sim
+	sh .ci/format-check
 
 demo: deps build
 	@sh examples/run-demo.sh $(BUILD)

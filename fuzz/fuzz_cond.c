@@ -32,12 +32,12 @@ static const char RECORD[] =
     " \"UserAccounts\": [\"bob\", \"Alice\"], \"Tags\": [],"
     " \"LoggedInUsers\": [{\"LoggedInUserName\": \"ann\"}, {\"LoggedInUserName\": null}]}";
 
-#define REQUIRE(c)                                                                   \
-    do {                                                                             \
-        if (!(c)) {                                                                  \
-            fprintf(stderr, "fuzz_cond: broken rule at line %d: %s\n", __LINE__, #c); \
-            abort();                                                                 \
-        }                                                                            \
+#define REQUIRE(c)                                                                                      \
+    do {                                                                                                \
+        if (!(c)) {                                                                                     \
+            fprintf(stderr, "fuzz_cond: broken rule at line %d: %s\n", __LINE__, #c);                   \
+            abort();                                                                                    \
+        }                                                                                               \
     } while (0)
 
 static void count_field(const char *field, void *ud)

@@ -24,24 +24,36 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(c)                                                                      \
-    do {                                                                                \
-        if (!(c)) {                                                                     \
-            fprintf(stderr, "fuzz_headers: broken rule at line %d: %s\n", __LINE__, #c); \
-            abort();                                                                    \
-        }                                                                               \
+#define REQUIRE(c)                                                                                      \
+    do {                                                                                                \
+        if (!(c)) {                                                                                     \
+            fprintf(stderr, "fuzz_headers: broken rule at line %d: %s\n", __LINE__, #c);                \
+            abort();                                                                                    \
+        }                                                                                               \
     } while (0)
 
 /* 2025-06-01T00:00:00Z: a fixed "now" keeps runs reproducible. */
 static const double NOW = 1748736000.0;
 
 static const char *const NAMES[] = {
-    "Retry-After: ",           "X-RateLimit-Limit: ",  "X-RateLimit-Remaining: ",
-    "X-RateLimit-Reset: ",     "RateLimit-Limit: ",    "RateLimit-Remaining: ",
-    "RateLimit-Reset: ",       "X-Total-Count: ",      "X-Total-Pages: ",
-    "X-Page: ",                "X-Page-Size: ",        "Content-Length: ",
-    "Date: ",                  "Content-Type: ",       "Location: ",
-    "HTTP/1.1 ",               "retry-after:",         "x-ratelimit-reset:\t",
+    "Retry-After: ",
+    "X-RateLimit-Limit: ",
+    "X-RateLimit-Remaining: ",
+    "X-RateLimit-Reset: ",
+    "RateLimit-Limit: ",
+    "RateLimit-Remaining: ",
+    "RateLimit-Reset: ",
+    "X-Total-Count: ",
+    "X-Total-Pages: ",
+    "X-Page: ",
+    "X-Page-Size: ",
+    "Content-Length: ",
+    "Date: ",
+    "Content-Type: ",
+    "Location: ",
+    "HTTP/1.1 ",
+    "retry-after:",
+    "x-ratelimit-reset:\t",
 };
 
 static void check_struct(const cwa_headers *h)

@@ -24,12 +24,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(c)                                                                  \
-    do {                                                                            \
-        if (!(c)) {                                                                 \
-            fprintf(stderr, "fuzz_url: broken rule at line %d: %s\n", __LINE__, #c); \
-            abort();                                                                \
-        }                                                                           \
+#define REQUIRE(c)                                                                                      \
+    do {                                                                                                \
+        if (!(c)) {                                                                                     \
+            fprintf(stderr, "fuzz_url: broken rule at line %d: %s\n", __LINE__, #c);                    \
+            abort();                                                                                    \
+        }                                                                                               \
     } while (0)
 
 static int hexval(unsigned char c)
@@ -45,8 +45,8 @@ static int hexval(unsigned char c)
 
 static int unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 /* Decodes s[0..n) encoded by cwa_url_encode (only unreserved bytes and

@@ -188,7 +188,8 @@ void sim_batch_script(sim_store *s, const sim_opts *o, const char *body, size_t 
         if (exists && !start_script(s, o, cid, script, pb.data))
             goto fail;
         unsuccessful |= !exists;
-        cJSON *row = cJSON_CreateObject(), *det = row ? cJSON_AddObjectToObject(row, "ResultDetails") : NULL;
+        cJSON *row = cJSON_CreateObject(),
+              *det = row ? cJSON_AddObjectToObject(row, "ResultDetails") : NULL;
         if (!det || !cJSON_AddItemToArray(arr, row)) {
             cJSON_Delete(row);
             goto fail;
@@ -196,7 +197,8 @@ void sim_batch_script(sim_store *s, const sim_opts *o, const char *body, size_t 
         if (!cJSON_AddNumberToObject(row, "EntityId", (double)cid) ||
             !cJSON_AddStringToObject(det, "ResultStatus", exists ? "Success" : "Failure") ||
             !cJSON_AddStringToObject(det, "ReasonCode", exists ? "None" : "EntityNotFound") ||
-            !cJSON_AddStringToObject(det, "Message", exists ? "Script scheduled." : "No computer with this id."))
+            !cJSON_AddStringToObject(det, "Message",
+                                     exists ? "Script scheduled." : "No computer with this id."))
             goto fail;
     }
     if (!cJSON_AddBoolToObject(res, "ContainsUnsuccessfulResults", unsuccessful))
@@ -230,7 +232,8 @@ void sim_script_execute(sim_store *s, const sim_opts *o, long computer, long scr
     cJSON *in = len ? cJSON_ParseWithLength(body, len) : cJSON_CreateObject();
     const cJSON *params = cJSON_GetObjectItem(in, "Parameters");
     if (!cJSON_IsObject(in) || (params && !cJSON_IsObject(params) && !cJSON_IsNull(params))) {
-        sim_error_invalid(out, o->dialect, "Parameters", NULL, "Parameters must be an object of name: value.");
+        sim_error_invalid(out, o->dialect, "Parameters", NULL,
+                          "Parameters must be an object of name: value.");
         cJSON_Delete(in);
         return;
     }
@@ -241,7 +244,9 @@ void sim_script_execute(sim_store *s, const sim_opts *o, long computer, long scr
     {
         char *v = cJSON_IsString(p) ? NULL : cJSON_PrintUnformatted(p);
         rc |= cwa_buf_printf(&pb, "%s%s=%s", pb.len ? "|" : "", p->string,
-                             cJSON_IsString(p) ? p->valuestring : v ? v : "");
+                             cJSON_IsString(p) ? p->valuestring
+                             : v               ? v
+                                               : "");
         cJSON_free(v);
     }
     cJSON_Delete(in);
@@ -289,7 +294,8 @@ void sim_command_execute(sim_store *s, const sim_opts *o, long computer, const c
              (cref = cJSON_AddObjectToObject(row, "Command")) &&
              cJSON_AddNumberToObject(cref, "Id", (double)cmd_id) &&
              cJSON_AddStringToObject(cref, "Name", cmd_id == 2 ? "Execute Command" : "Command") &&
-             cJSON_AddStringToObject(row, "Status", "Pending") && cJSON_AddItemToObject(row, "Parameters", pcopy);
+             cJSON_AddStringToObject(row, "Status", "Pending") &&
+             cJSON_AddItemToObject(row, "Parameters", pcopy);
     if (!ok)
         cJSON_Delete(pcopy);
     ok = ok && cJSON_AddStringToObject(row, "Output", "") && cJSON_AddFalseToObject(row, "Fastalk") &&

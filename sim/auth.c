@@ -39,8 +39,7 @@ void sim_auth_free(sim_auth *a)
 
 static int random_token(char *out, size_t cap, const char *prefix)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char raw[48];
     size_t plen = strlen(prefix);
     if (RAND_bytes(raw, sizeof raw) != 1 || cap < plen + sizeof raw + 1)
@@ -202,7 +201,8 @@ static void two_factor_prompt(const sim_auth *a, size_t user, sim_resp *out)
     char uid[24];
     snprintf(uid, sizeof uid, "%zu", user + 1);
     if (!o || !cJSON_AddNullToObject(o, "AccessToken") || !cJSON_AddNullToObject(o, "TokenType") ||
-        !cJSON_AddNullToObject(o, "ExpirationDate") || !cJSON_AddNullToObject(o, "AbsoluteExpirationDate") ||
+        !cJSON_AddNullToObject(o, "ExpirationDate") ||
+        !cJSON_AddNullToObject(o, "AbsoluteExpirationDate") ||
         !cJSON_AddStringToObject(o, "UserId", uid) ||
         !cJSON_AddStringToObject(o, "InternalUserName", a->opts->users[user].name) ||
         !cJSON_AddTrueToObject(o, "IsTwoFactorRequired") ||

@@ -36,9 +36,9 @@ typedef struct sim_token {
     char access[72];
     char refresh[72];
     size_t user;
-    long long expires_ms;   /* wall clock */
-    long long refresh_ms;   /* wall clock; refresh token lifetime */
-    long long absolute_ms;  /* wall clock */
+    long long expires_ms;  /* wall clock */
+    long long refresh_ms;  /* wall clock; refresh token lifetime */
+    long long absolute_ms; /* wall clock */
 } sim_token;
 
 typedef struct sim_auth {

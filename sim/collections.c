@@ -15,8 +15,8 @@
 #define MAX_FIELDS 64
 
 static const char *const what_names[SIM_KINDS] = {
-    "Computer", "Client", "Location", "Contact", "Alert", "Script",
-    "Monitor", "Group", "Ticket", "ScriptHistory", "CommandExecute", "Software"};
+    "Computer", "Client", "Location", "Contact",       "Alert",          "Script",
+    "Monitor",  "Group",  "Ticket",   "ScriptHistory", "CommandExecute", "Software"};
 
 sim_source sim_source_of(const sim_store *s, sim_kind k)
 {
@@ -58,7 +58,8 @@ static int split(fieldlist *fl, const char *text)
     if (!(fl->buf = sim_strdup(text)))
         return -1;
     char *save = NULL;
-    for (char *t = strtok_r(fl->buf, ",", &save); t && fl->n < MAX_FIELDS; t = strtok_r(NULL, ",", &save)) {
+    for (char *t = strtok_r(fl->buf, ",", &save); t && fl->n < MAX_FIELDS;
+         t = strtok_r(NULL, ",", &save)) {
         t = trim(t);
         if (*t)
             fl->item[fl->n++] = t;
@@ -331,7 +332,8 @@ static int prepare_condition(const sim_opts *o, const sim_query *q, const sim_so
     if (fc.bad[0]) {
         char msg[320];
         const char *at = sim_stristr(text, fc.bad);
-        snprintf(msg, sizeof msg, "column %d: Invalid field '%s'", at ? (int)(at - text) + 1 : 1, fc.bad);
+        snprintf(msg, sizeof msg, "column %d: Invalid field '%s'", at ? (int)(at - text) + 1 : 1,
+                 fc.bad);
         sim_error(out, o->dialect, 400, "BadRequest", msg, "condition", text);
         cwa_cond_free(c);
         return -1;
@@ -396,7 +398,8 @@ void sim_list(const sim_store *s, const sim_opts *o, const sim_query *q, const s
     long dflt_size = d == CWA_DIALECT_APICREDENTIALS ? 50 : 250;
     char msg[160];
     if (param_long(q, "page", 1, &page) != 0 || page < 1) {
-        sim_error_invalid(out, d, "page", sim_query_get(q, "page"), "page must be a whole number of 1 or more.");
+        sim_error_invalid(out, d, "page", sim_query_get(q, "page"),
+                          "page must be a whole number of 1 or more.");
         return;
     }
     if (param_long(q, "pageSize", dflt_size, &size) != 0 || size < 1 || size > 1000) {
@@ -411,7 +414,8 @@ void sim_list(const sim_store *s, const sim_opts *o, const sim_query *q, const s
         if (rc == -2)
             oom(out, d);
         else
-            sim_error_invalid(out, d, "ids", sim_query_get(q, "ids"), "ids must be a comma list of numbers.");
+            sim_error_invalid(out, d, "ids", sim_query_get(q, "ids"),
+                              "ids must be a comma list of numbers.");
         return;
     }
     order ord;
@@ -459,8 +463,8 @@ void sim_list(const sim_store *s, const sim_opts *o, const sim_query *q, const s
         total = src->n;
         for (size_t i = first; i < total && count < (size_t)size; i++)
             pick[count++] = src->rows[i];
-    } else if (!ckey || !sim_selcache_get(src->cache, ckey, src->version, first, (size_t)size, pick, &count,
-                                          &total)) {
+    } else if (!ckey || !sim_selcache_get(src->cache, ckey, src->version, first, (size_t)size, pick,
+                                          &count, &total)) {
         sel = malloc((src->n ? src->n : 1) * sizeof *sel);
         if (!sel) {
             oom(out, d);

@@ -42,8 +42,8 @@ typedef struct sim_source {
     const char *what; /* "Computer", for messages */
     int computers;    /* expand=tickets applies */
     int kind;
-    unsigned long version;   /* of the collection, for the cache */
-    sim_selcache *cache;     /* NULL: do not cache (sub-collections) */
+    unsigned long version; /* of the collection, for the cache */
+    sim_selcache *cache;   /* NULL: do not cache (sub-collections) */
 } sim_source;
 
 void sim_list(const sim_store *s, const sim_opts *o, const sim_query *q, const sim_source *src,

@@ -49,55 +49,72 @@ static const struct {
 };
 #define NCOMPANIES (long)(sizeof companies / sizeof companies[0])
 
-static const char *const cities[] = {"Baltimore", "Tampa", "Denver", "Austin", "Columbus",
-                                     "Portland", "Raleigh", "Boise", "Omaha", "Madison",
-                                     "Richmond", "Tucson"};
+static const char *const cities[] = {"Baltimore", "Tampa", "Denver", "Austin",  "Columbus", "Portland",
+                                     "Raleigh",   "Boise", "Omaha",  "Madison", "Richmond", "Tucson"};
 static const char *const states[] = {"MD", "FL", "CO", "TX", "OH", "OR",
                                      "NC", "ID", "NE", "WI", "VA", "AZ"};
-static const char *const first_names[] = {"James", "Mary", "Robert", "Linda", "Bob", "Susan",
-                                          "Michael", "Karen", "David", "Lisa", "Carlos", "Aisha",
-                                          "Wei", "Olga", "Priya", "Tom"};
-static const char *const last_names[] = {"Smith", "Johnson", "Garcia", "Miller", "Davis",
-                                         "Lopez", "Wilson", "Anderson", "Thomas", "O'Brien",
-                                         "Nguyen", "Patel", "Kowalski", "Schmidt"};
+static const char *const first_names[] = {"James",   "Mary",  "Robert", "Linda", "Bob",    "Susan",
+                                          "Michael", "Karen", "David",  "Lisa",  "Carlos", "Aisha",
+                                          "Wei",     "Olga",  "Priya",  "Tom"};
+static const char *const last_names[] = {"Smith",  "Johnson", "Garcia",   "Miller", "Davis",
+                                         "Lopez",  "Wilson",  "Anderson", "Thomas", "O'Brien",
+                                         "Nguyen", "Patel",   "Kowalski", "Schmidt"};
 static const char *const server_roles[] = {"DC", "FS", "SQL", "WEB", "APP", "EXCH", "RDS", "HV", "BKP"};
 static const char *const server_os[] = {
-    "Microsoft Windows Server 2016 Standard x64", "Microsoft Windows Server 2019 Standard x64",
-    "Microsoft Windows Server 2019 Standard x64", "Microsoft Windows Server 2022 Standard x64",
+    "Microsoft Windows Server 2016 Standard x64",   "Microsoft Windows Server 2019 Standard x64",
+    "Microsoft Windows Server 2019 Standard x64",   "Microsoft Windows Server 2022 Standard x64",
     "Microsoft Windows Server 2022 Datacenter x64", "Ubuntu 22.04.4 LTS"};
 static const struct {
     const char *name;
     int weight;
 } ws_os[] = {
-    {"Microsoft Windows 10 Pro x64", 33}, {"Microsoft Windows 11 Pro x64", 34},
-    {"Microsoft Windows 10 Enterprise x64", 8}, {"Microsoft Windows 11 Enterprise x64", 8},
-    {"macOS 14.5 Sonoma", 9}, {"macOS 13.6 Ventura", 4}, {"Ubuntu 22.04.4 LTS", 2},
+    {"Microsoft Windows 10 Pro x64", 33},
+    {"Microsoft Windows 11 Pro x64", 34},
+    {"Microsoft Windows 10 Enterprise x64", 8},
+    {"Microsoft Windows 11 Enterprise x64", 8},
+    {"macOS 14.5 Sonoma", 9},
+    {"macOS 13.6 Ventura", 4},
+    {"Ubuntu 22.04.4 LTS", 2},
     {"Debian GNU/Linux 12", 2},
 };
-static const char *const antivirus[] = {"Windows Defender", "Webroot SecureAnywhere",
-                                        "SentinelOne", "Bitdefender Endpoint Security"};
-static const char *const alert_msgs[] = {
-    "Disk C: below 10% free space", "Service Spooler stopped", "CPU above 90% for 15 minutes",
-    "Agent offline for more than 24 hours", "Backup job failed", "Antivirus definitions out of date",
-    "Memory usage above 95%", "Reboot pending for 7 days", "SMART failure predicted on disk 0",
-    "Windows Update failed to install"};
+static const char *const antivirus[] = {"Windows Defender", "Webroot SecureAnywhere", "SentinelOne",
+                                        "Bitdefender Endpoint Security"};
+static const char *const alert_msgs[] = {"Disk C: below 10% free space",
+                                         "Service Spooler stopped",
+                                         "CPU above 90% for 15 minutes",
+                                         "Agent offline for more than 24 hours",
+                                         "Backup job failed",
+                                         "Antivirus definitions out of date",
+                                         "Memory usage above 95%",
+                                         "Reboot pending for 7 days",
+                                         "SMART failure predicted on disk 0",
+                                         "Windows Update failed to install"};
 static const char *const alert_status[] = {"New", "Active", "Closed"};
 static const char *const script_names[] = {
-    "Reboot Computer", "Clear Temp Files", "Install Google Chrome", "Run Disk Cleanup",
-    "Restart Print Spooler", "Update Agent", "Collect Event Logs", "Flush DNS Cache",
-    "Install Windows Updates", "Uninstall Software", "Reset Windows Update", "Check Disk Health",
-    "Deploy Printer", "Enable BitLocker", "Map Network Drives", "Rename Computer"};
+    "Reboot Computer",         "Clear Temp Files",   "Install Google Chrome", "Run Disk Cleanup",
+    "Restart Print Spooler",   "Update Agent",       "Collect Event Logs",    "Flush DNS Cache",
+    "Install Windows Updates", "Uninstall Software", "Reset Windows Update",  "Check Disk Health",
+    "Deploy Printer",          "Enable BitLocker",   "Map Network Drives",    "Rename Computer"};
 static const char *const script_folders[] = {"Maintenance", "Software", "Security", "Network"};
-static const char *const monitor_names[] = {"Disk Space Low", "Service Down", "CPU High",
-                                            "Agent Offline", "Backup Failed", "AV Outdated",
-                                            "Memory High", "Pending Reboot", "Event Log Errors"};
-static const char *const group_names[] = {"Servers", "Workstations", "Laptops", "Patching",
-                                          "Onboarding", "Antivirus", "Backup", "Maintenance Windows",
-                                          "Domain Controllers", "macOS", "Linux", "VIP Users"};
+static const char *const monitor_names[] = {"Disk Space Low", "Service Down",   "CPU High",
+                                            "Agent Offline",  "Backup Failed",  "AV Outdated",
+                                            "Memory High",    "Pending Reboot", "Event Log Errors"};
+static const char *const group_names[] = {"Servers",
+                                          "Workstations",
+                                          "Laptops",
+                                          "Patching",
+                                          "Onboarding",
+                                          "Antivirus",
+                                          "Backup",
+                                          "Maintenance Windows",
+                                          "Domain Controllers",
+                                          "macOS",
+                                          "Linux",
+                                          "VIP Users"};
 static const char *const ticket_subjects[] = {
-    "Printer offline", "User cannot log in", "Slow computer", "Outlook keeps crashing",
+    "Printer offline",      "User cannot log in",  "Slow computer",    "Outlook keeps crashing",
     "VPN does not connect", "New user onboarding", "Disk space alert", "Install software request",
-    "Password reset", "Backup failure"};
+    "Password reset",       "Backup failure"};
 static const char *const ticket_status[] = {"New", "Open", "In Progress", "Resolved", "Closed"};
 static const struct {
     const char *name, *publisher, *version;
@@ -303,8 +320,8 @@ static cJSON *gen_computer(const sim_store *s, long id, const shape *sh)
     lname[0] = '\0';
     if (sh->nlocations > 0) {
         long cnt = sh->nlocations > ci ? (sh->nlocations - 1 - ci) / sh->nclients + 1 : 0;
-        long j = cnt ? ci + sim_pick(rnd(s, SIM_COMPUTERS, id, 2), cnt) * sh->nclients
-                     : ci % sh->nlocations;
+        long j =
+            cnt ? ci + sim_pick(rnd(s, SIM_COMPUTERS, id, 2), cnt) * sh->nclients : ci % sh->nlocations;
         lid = j + 1;
         location_name(j, sh->nclients, lname, sizeof lname);
     }
@@ -312,7 +329,8 @@ static cJSON *gen_computer(const sim_store *s, long id, const shape *sh)
     const char *os;
     if (server) {
         const char *role = server_roles[sim_pick(rnd(s, SIM_COMPUTERS, id, 4), COUNT(server_roles))];
-        snprintf(buf, sizeof buf, "%s-%s%02ld", prefix, role, 1 + sim_pick(rnd(s, SIM_COMPUTERS, id, 5), 12));
+        snprintf(buf, sizeof buf, "%s-%s%02ld", prefix, role,
+                 1 + sim_pick(rnd(s, SIM_COMPUTERS, id, 5), 12));
         os = server_os[sim_pick(rnd(s, SIM_COMPUTERS, id, 6), COUNT(server_os))];
     } else {
         int laptop = sim_unit(rnd(s, SIM_COMPUTERS, id, 4)) < 0.35;
@@ -372,9 +390,10 @@ static cJSON *gen_computer(const sim_store *s, long id, const shape *sh)
         buf[k] = alnum[sr % 34];
     buf[10] = '\0';
     str(o, "SerialNumber", buf, &ok);
-    const char *dom = windows ? (sim_unit(rnd(s, SIM_COMPUTERS, id, 19)) < 0.85
-                                     ? companies[ci % NCOMPANIES].domain : "WORKGROUP")
-                              : "";
+    const char *dom =
+        windows ? (sim_unit(rnd(s, SIM_COMPUTERS, id, 19)) < 0.85 ? companies[ci % NCOMPANIES].domain
+                                                                  : "WORKGROUP")
+                : "";
     cstr(o, "Domain", dom, &ok);
     const char *fn = first_names[sim_pick(rnd(s, SIM_COMPUTERS, id, 20), COUNT(first_names))];
     const char *ln = last_names[sim_pick(rnd(s, SIM_COMPUTERS, id, 21), COUNT(last_names))];
@@ -709,7 +728,8 @@ static cJSON *gen_software(const sim_store *s, long computer, long k, long pick)
     cstr(o, "Name", software[pick].name, &ok);
     cstr(o, "Version", software[pick].version, &ok);
     cstr(o, "Publisher", software[pick].publisher, &ok);
-    date(o, "DateInstalled", BASE_TIME - sim_pick(rnd(s, SIM_SOFTWARE, computer, (int)k), 900 * DAY), &ok);
+    date(o, "DateInstalled", BASE_TIME - sim_pick(rnd(s, SIM_SOFTWARE, computer, (int)k), 900 * DAY),
+         &ok);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -814,9 +834,9 @@ int sim_coll_remove(sim_coll *c, long id)
 static const struct {
     const char *name, *id_field;
 } kinds[SIM_KINDS] = {
-    {"computers", "Id"}, {"clients", "Id"}, {"locations", "Id"}, {"contacts", "Id"},
-    {"alerts", "AlertId"}, {"scripts", "Id"}, {"monitors", "MonitorId"}, {"groups", "Id"},
-    {"tickets", "TicketId"}, {"scripthistory", "Id"}, {"commandexecute", "Id"}, {"software", "Id"},
+    {"computers", "Id"},     {"clients", "Id"},       {"locations", "Id"},       {"contacts", "Id"},
+    {"alerts", "AlertId"},   {"scripts", "Id"},       {"monitors", "MonitorId"}, {"groups", "Id"},
+    {"tickets", "TicketId"}, {"scripthistory", "Id"}, {"commandexecute", "Id"},  {"software", "Id"},
 };
 
 int sim_kind_of(const char *name)
@@ -886,7 +906,10 @@ static int fill(sim_store *s, sim_kind k, long count, const shape *sh)
         long id = i + 1;
         switch (k) {
         case SIM_COMPUTERS: o = gen_computer(s, id, sh); break;
-        case SIM_CLIENTS: o = gen_client(s, i); id = client_id(i); break;
+        case SIM_CLIENTS:
+            o = gen_client(s, i);
+            id = client_id(i);
+            break;
         case SIM_LOCATIONS: o = gen_location(s, i, sh->nclients); break;
         case SIM_CONTACTS: o = gen_contact(s, i, sh->nclients, sh->nlocations); break;
         case SIM_ALERTS: o = gen_alert(s, i); break;

@@ -70,7 +70,7 @@ typedef struct sim_coll {
     long next_id;
     unsigned long version; /* bumped by append and removal; whoever changes a
                             * record's obj bumps it too */
-    struct cJSON *templ; /* a record of the collection's shape (field checks) */
+    struct cJSON *templ;   /* a record of the collection's shape (field checks) */
 } sim_coll;
 
 typedef struct sim_store {
@@ -105,8 +105,7 @@ int sim_store_churn(sim_store *s, long n);
 
 /* The installed software of one computer, generated from its id: an array
  * of *n fresh records the caller frees with sim_records_free. */
-int sim_data_software(const sim_store *s, const sim_record *computer, sim_record ***out,
-                      size_t *n);
+int sim_data_software(const sim_store *s, const sim_record *computer, sim_record ***out, size_t *n);
 void sim_records_free(sim_record **rows, size_t n);
 
 #endif

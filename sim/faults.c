@@ -87,6 +87,7 @@ sim_fault sim_fault_draw(sim_limits *l, uint64_t *bits)
 
 const char *sim_fault_name(sim_fault f)
 {
-    static const char *const names[SIM_FAULT_KINDS] = {"none", "drop", "fail", "html", "malformed", "stall"};
+    static const char *const names[SIM_FAULT_KINDS] = {"none", "drop",      "fail",
+                                                       "html", "malformed", "stall"};
     return (unsigned)f < SIM_FAULT_KINDS ? names[f] : "none";
 }

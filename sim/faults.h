@@ -34,7 +34,7 @@ typedef enum sim_fault {
 
 typedef struct sim_limits {
     pthread_mutex_t mu;
-    long limit;      /* per minute, 0 = off */
+    long limit; /* per minute, 0 = off */
     double burst;
     double tokens;
     long long last_ms;

@@ -163,7 +163,8 @@ static void internal_call(sim_server *s, const char *method, const char *path, s
         sim_limits_reset(&s->limits);
         sim_resp_empty(out, 204);
     } else {
-        sim_error(out, s->opts.dialect, 405, "MethodNotAllowed", "Use GET /__stats or POST /__reset.", NULL, NULL);
+        sim_error(out, s->opts.dialect, 405, "MethodNotAllowed", "Use GET /__stats or POST /__reset.",
+                  NULL, NULL);
     }
 }
 
@@ -173,8 +174,8 @@ static void fail_answer(sim_server *s, uint64_t bits, sim_resp *out)
         sim_error(out, s->opts.dialect, 500, "ServerError", "An error has occurred.", NULL, NULL);
         return;
     }
-    sim_error(out, s->opts.dialect, 503, "ServiceUnavailable", "The service is temporarily unavailable.", NULL,
-              NULL);
+    sim_error(out, s->opts.dialect, 503, "ServiceUnavailable", "The service is temporarily unavailable.",
+              NULL, NULL);
     if (bits & 2)
         sim_resp_header(out, "Retry-After", "1");
 }
@@ -202,7 +203,8 @@ static int api_call(sim_server *s, struct MHD_Connection *con, const char *metho
     if (o->dialect != CWA_DIALECT_APICREDENTIALS) {
         const char *cid = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "ClientId");
         if (!cid || !*cid) {
-            sim_error(out, o->dialect, 401, "Unauthorized", "A ClientId header is required.", NULL, NULL);
+            sim_error(out, o->dialect, 401, "Unauthorized", "A ClientId header is required.", NULL,
+                      NULL);
             goto leave;
         }
     }
@@ -218,15 +220,16 @@ static int api_call(sim_server *s, struct MHD_Connection *con, const char *metho
     }
     if (q.duplicate) {
         sim_query_free(&q);
-        sim_error(out, o->dialect, 400, "BadRequest", "An item with the same key has already been added.", NULL,
-                  NULL);
+        sim_error(out, o->dialect, 400, "BadRequest",
+                  "An item with the same key has already been added.", NULL, NULL);
         goto leave;
     }
     const char *rel = path + strlen(API_PREFIX);
     while (*rel == '/')
         rel++;
     sim_call_kind kind = sim_classify(o, method, rel);
-    int faultable = kind == SIM_CALL_DATA || (o->fault_logins && (kind == SIM_CALL_LOGIN || kind == SIM_CALL_REFRESH));
+    int faultable = kind == SIM_CALL_DATA ||
+                    (o->fault_logins && (kind == SIM_CALL_LOGIN || kind == SIM_CALL_REFRESH));
     sim_fault f = SIM_FAULT_NONE;
     uint64_t bits = 0;
     if (faultable)
@@ -269,8 +272,9 @@ leave:
     return ret;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char *url, const char *method,
-                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
 {
     (void)url;
     (void)version;
@@ -310,7 +314,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
         internal = 1;
         internal_call(s, method, path, &out);
     } else if (strncmp(path, API_PREFIX "/", sizeof API_PREFIX) != 0) {
-        sim_error(&out, s->opts.dialect, 404, "NotFound", "Not found: the API lives under /cwa/api/v1/.", NULL, NULL);
+        sim_error(&out, s->opts.dialect, 404, "NotFound", "Not found: the API lives under /cwa/api/v1/.",
+                  NULL, NULL);
     } else if (api_call(s, con, method, path, path, qmark ? qmark + 1 : NULL, req, &out, &ri, &stall,
                         &page_key) != 0) {
         rc = MHD_NO;
@@ -324,8 +329,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
         int status = out.status;
         rc = send_resp(s, con, &out, &ri, stall);
         if (s->opts.verbose)
-            fprintf(stderr, "%s %s%s%s %d %lldms%s\n", method, path, qmark ? "?" : "", qmark ? qmark + 1 : "",
-                    status, sim_now_ms() - started, stall ? " (stalled)" : "");
+            fprintf(stderr, "%s %s%s%s %d %lldms%s\n", method, path, qmark ? "?" : "",
+                    qmark ? qmark + 1 : "", status, sim_now_ms() - started, stall ? " (stalled)" : "");
     } else if (s->opts.verbose) {
         fprintf(stderr, "%s %s dropped\n", method, path);
     }

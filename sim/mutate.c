@@ -122,7 +122,8 @@ void sim_update(sim_store *s, sim_kind k, long id, int patch, const char *body, 
     cJSON *in = cJSON_ParseWithLength(body ? body : "", len);
     if (patch ? !cJSON_IsArray(in) : !cJSON_IsObject(in)) {
         sim_error_invalid(out, s->dialect, "body", NULL,
-                          patch ? "The body must be a JSON Patch array." : "The body must be a JSON object.");
+                          patch ? "The body must be a JSON Patch array."
+                                : "The body must be a JSON object.");
         cJSON_Delete(in);
         return;
     }
@@ -135,7 +136,8 @@ void sim_update(sim_store *s, sim_kind k, long id, int patch, const char *body, 
         if (fault)
             break;
         if (patch) {
-            fault = cJSON_IsObject(item) ? apply_op(next, c->id_field, item) : "each operation must be an object";
+            fault = cJSON_IsObject(item) ? apply_op(next, c->id_field, item)
+                                         : "each operation must be an object";
         } else if (!sim_strieq(item->string, c->id_field)) {
             cJSON *copy = cJSON_Duplicate(item, 1);
             if (!copy || set_member(next, item->string, copy) != 0) {

@@ -115,19 +115,30 @@ int sim_opts_parse(sim_opts *o, int argc, char **argv)
         const char *name;
         long *dst;
     } nums[] = {
-        {"--port", NULL}, {"--computers", &o->computers}, {"--clients", &o->clients},
-        {"--locations", &o->locations}, {"--contacts", &o->contacts}, {"--alerts", &o->alerts},
-        {"--scripts", &o->scripts}, {"--monitors", &o->monitors}, {"--groups", &o->groups},
-        {"--tickets", &o->tickets}, {"--token-ttl", &o->token_ttl}, {"--script-ms", &o->script_ms},
-        {"--churn", &o->churn}, {"--rate-limit", &o->rate_limit}, {"--burst", &o->burst},
-        {"--max-concurrent", &o->max_concurrent}, {"--latency-ms", &o->latency_ms},
+        {"--port", NULL},
+        {"--computers", &o->computers},
+        {"--clients", &o->clients},
+        {"--locations", &o->locations},
+        {"--contacts", &o->contacts},
+        {"--alerts", &o->alerts},
+        {"--scripts", &o->scripts},
+        {"--monitors", &o->monitors},
+        {"--groups", &o->groups},
+        {"--tickets", &o->tickets},
+        {"--token-ttl", &o->token_ttl},
+        {"--script-ms", &o->script_ms},
+        {"--churn", &o->churn},
+        {"--rate-limit", &o->rate_limit},
+        {"--burst", &o->burst},
+        {"--max-concurrent", &o->max_concurrent},
+        {"--latency-ms", &o->latency_ms},
         {"--stall-ms", &o->stall_ms},
     };
     struct {
         const char *name;
         double *dst;
     } rates[] = {
-        {"--fail-rate", &o->fail_rate}, {"--drop-rate", &o->drop_rate},
+        {"--fail-rate", &o->fail_rate},           {"--drop-rate", &o->drop_rate},
         {"--malformed-rate", &o->malformed_rate}, {"--html-rate", &o->html_rate},
         {"--stall-rate", &o->stall_rate},
     };
@@ -237,8 +248,8 @@ int sim_opts_parse(sim_opts *o, int argc, char **argv)
         o->burst = 1;
     if (o->totals == SIM_TOTALS_DEFAULT)
         o->totals = o->dialect == CWA_DIALECT_APITOKEN ? SIM_TOTALS_NONE : SIM_TOTALS_HEADERS;
-    if (o->nusers == 0 && (add_user(o, "integrator:integrator-pass") != 0 ||
-                           add_user(o, "tech:tech-pass:123456") != 0)) {
+    if (o->nusers == 0 &&
+        (add_user(o, "integrator:integrator-pass") != 0 || add_user(o, "tech:tech-pass:123456") != 0)) {
         fprintf(stderr, "cwa-sim: out of memory\n");
         return -1;
     }

@@ -14,7 +14,12 @@
 
 #include "cwa_cond.h"
 
-typedef enum sim_totals { SIM_TOTALS_DEFAULT = 0, SIM_TOTALS_NONE, SIM_TOTALS_HEADERS, SIM_TOTALS_BODY } sim_totals;
+typedef enum sim_totals {
+    SIM_TOTALS_DEFAULT = 0,
+    SIM_TOTALS_NONE,
+    SIM_TOTALS_HEADERS,
+    SIM_TOTALS_BODY
+} sim_totals;
 
 typedef struct sim_user {
     char *name;
@@ -28,13 +33,13 @@ typedef struct sim_opts {
     sim_totals totals; /* never DEFAULT after parsing */
     unsigned long long seed;
     long computers, clients, locations, alerts, scripts, contacts, monitors, groups, tickets;
-    long token_ttl;    /* seconds */
+    long token_ttl; /* seconds */
     sim_user *users;
     size_t nusers;
     char *totp_secret; /* base32, optional */
     long script_ms;
     long churn;
-    long rate_limit;   /* requests per minute, 0 = off */
+    long rate_limit; /* requests per minute, 0 = off */
     long burst;
     long max_concurrent;
     long latency_ms;

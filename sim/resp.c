@@ -85,10 +85,10 @@ int sim_error(sim_resp *r, cwa_dialect d, int status, const char *code, const ch
         cJSON *errs, *one = cJSON_CreateObject();
         ok = one && cJSON_AddStringToObject(one, "message", message) &&
              (!field || cJSON_AddStringToObject(one, "field", field));
-        if (ok && !(ok = cJSON_AddStringToObject(root, "code", code) &&
-                         cJSON_AddStringToObject(root, "message", message) &&
-                         (errs = cJSON_AddArrayToObject(root, "errors")) &&
-                         cJSON_AddItemToArray(errs, one)))
+        if (ok &&
+            !(ok = cJSON_AddStringToObject(root, "code", code) &&
+                   cJSON_AddStringToObject(root, "message", message) &&
+                   (errs = cJSON_AddArrayToObject(root, "errors")) && cJSON_AddItemToArray(errs, one)))
             cJSON_Delete(one);
         else if (!ok)
             cJSON_Delete(one);

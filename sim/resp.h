@@ -31,8 +31,8 @@ typedef struct sim_resp {
     const char *ctype; /* static string; JSON when NULL */
     int nhdr;
     char hdr[SIM_MAX_HEADERS][2][64];
-    int list;          /* a collection listing (counted in /__stats pages) */
-    int no_body;       /* 204 */
+    int list;    /* a collection listing (counted in /__stats pages) */
+    int no_body; /* 204 */
 } sim_resp;
 
 void sim_resp_header(sim_resp *r, const char *name, const char *fmt, ...)

@@ -55,7 +55,8 @@ sim_call_kind sim_classify(const sim_opts *o, const char *method, const char *re
 static void not_found_route(const sim_opts *o, const char *rel, sim_resp *out)
 {
     char msg[600];
-    snprintf(msg, sizeof msg, "No HTTP resource was found that matches the request URI '/cwa/api/v1/%s'.", rel);
+    snprintf(msg, sizeof msg,
+             "No HTTP resource was found that matches the request URI '/cwa/api/v1/%s'.", rel);
     sim_error(out, o->dialect, 404, "NotFound", msg, NULL, NULL);
 }
 
@@ -100,8 +101,8 @@ static void oom(const sim_opts *o, sim_resp *out)
     sim_error(out, o->dialect, 500, "ServerError", "out of memory", NULL, NULL);
 }
 
-static void computer_sub(sim_server *s, const char *method, const char *rel, const segs *sg, const sim_query *q,
-                         const char *body, size_t len, sim_resp *out)
+static void computer_sub(sim_server *s, const char *method, const char *rel, const segs *sg,
+                         const sim_query *q, const char *body, size_t len, sim_resp *out)
 {
     const sim_opts *o = &s->opts;
     sim_store *st = &s->store;
@@ -160,12 +161,15 @@ static void computer_sub(sim_server *s, const char *method, const char *rel, con
         pthread_rwlock_unlock(&st->lock);
         return;
     }
-    sim_kind k = is(sub, "alerts") ? SIM_ALERTS : is(sub, "software") ? SIM_SOFTWARE
-                 : is(sub, "scripthistory") ? SIM_HISTORY : SIM_COMMANDS;
+    sim_kind k = is(sub, "alerts")          ? SIM_ALERTS
+                 : is(sub, "software")      ? SIM_SOFTWARE
+                 : is(sub, "scripthistory") ? SIM_HISTORY
+                                            : SIM_COMMANDS;
     sim_record **rows = NULL;
     size_t n = 0;
     int generated = k == SIM_SOFTWARE;
-    int rc = generated ? sim_data_software(st, pc, &rows, &n) : ((rows = rows_of(&st->c[k], id, pending, &n)) ? 0 : -1);
+    int rc = generated ? sim_data_software(st, pc, &rows, &n)
+                       : ((rows = rows_of(&st->c[k], id, pending, &n)) ? 0 : -1);
     if (rc != 0) {
         pthread_rwlock_unlock(&st->lock);
         oom(o, out);
@@ -270,8 +274,8 @@ void sim_route(sim_server *s, const char *method, const char *rel, const sim_que
         return;
     }
     if (!sim_auth_check(&s->auth, authorization)) {
-        sim_error(out, o->dialect, 401, "Unauthorized", "Authorization has been denied for this request.", NULL,
-                  NULL);
+        sim_error(out, o->dialect, 401, "Unauthorized",
+                  "Authorization has been denied for this request.", NULL, NULL);
         return;
     }
     if (is(sg.s[0], "batch")) {

@@ -20,7 +20,12 @@
 #include "resp.h"
 #include "sim.h"
 
-typedef enum sim_call_kind { SIM_CALL_DATA, SIM_CALL_LOGIN, SIM_CALL_REFRESH, SIM_CALL_OTHER } sim_call_kind;
+typedef enum sim_call_kind {
+    SIM_CALL_DATA,
+    SIM_CALL_LOGIN,
+    SIM_CALL_REFRESH,
+    SIM_CALL_OTHER
+} sim_call_kind;
 
 /* What a call is, for the fault injector: DATA = GET or POST on anything but
  * login and refresh; OTHER = PUT, PATCH, DELETE, .... */

@@ -47,7 +47,8 @@ int sim_selcache_get(sim_selcache *c, const char *key, unsigned long version, si
     return hit;
 }
 
-void sim_selcache_put(sim_selcache *c, const char *key, unsigned long version, sim_record **rows, size_t n)
+void sim_selcache_put(sim_selcache *c, const char *key, unsigned long version, sim_record **rows,
+                      size_t n)
 {
     char *k = sim_strdup(key);
     if (!k) {

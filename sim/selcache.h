@@ -39,6 +39,7 @@ void sim_selcache_free(sim_selcache *c);
  * *total and returns 1; 0 on a miss. */
 int sim_selcache_get(sim_selcache *c, const char *key, unsigned long version, size_t first, size_t max,
                      sim_record **out, size_t *count, size_t *total);
-void sim_selcache_put(sim_selcache *c, const char *key, unsigned long version, sim_record **rows, size_t n);
+void sim_selcache_put(sim_selcache *c, const char *key, unsigned long version, sim_record **rows,
+                      size_t n);
 
 #endif

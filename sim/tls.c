@@ -52,8 +52,10 @@ int sim_tls_generate(sim_tls *t)
     X509_NAME *name = ok ? X509_get_subject_name(cert) : NULL;
     ok = ok && X509_set_version(cert, 2) && X509_gmtime_adj(X509_getm_notBefore(cert), -3600) &&
          X509_gmtime_adj(X509_getm_notAfter(cert), 30L * 86400) && X509_set_pubkey(cert, key) &&
-         X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"cwa-sim", -1, -1, 0) &&
-         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0) &&
+         X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"cwa-sim", -1, -1,
+                                    0) &&
+         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1,
+                                    0) &&
          X509_set_issuer_name(cert, name) &&
          add_ext(cert, NID_basic_constraints, "critical,CA:TRUE") == 0 &&
          add_ext(cert, NID_key_usage, "critical,digitalSignature,keyCertSign") == 0 &&

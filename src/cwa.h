@@ -52,12 +52,12 @@ const char *cwa_code_name(cwa_code code);
 
 typedef struct cwa_error {
     cwa_code code;
-    long status;       /* HTTP status, 0 when none */
-    int attempts;      /* HTTP attempts made for the call */
+    long status;  /* HTTP status, 0 when none */
+    int attempts; /* HTTP attempts made for the call */
     char method[8];
-    char url[1024];    /* the request URL; never carries a secret */
+    char url[1024]; /* the request URL; never carries a secret */
     char message[768];
-    char *details;     /* JSON text of the server's details, or NULL (malloc) */
+    char *details; /* JSON text of the server's details, or NULL (malloc) */
 } cwa_error;
 
 void cwa_error_clear(cwa_error *e);
@@ -82,10 +82,10 @@ typedef struct cwa_client cwa_client;
 
 /* What a decoder learned about a list page (see cwa_hooks.decode). */
 typedef struct cwa_page_info {
-    long count;        /* records in the page, -1 when not a list */
-    long total;        /* TotalRecordCount from the body, -1 when absent */
-    char last_id[64];  /* id of the last record as a condition literal (42, or
-                        * 'abc' quoted), for keyset paging; "" if none */
+    long count;       /* records in the page, -1 when not a list */
+    long total;       /* TotalRecordCount from the body, -1 when absent */
+    char last_id[64]; /* id of the last record as a condition literal (42, or
+                       * 'abc' quoted), for keyset paging; "" if none */
 } cwa_page_info;
 
 typedef struct cwa_hooks {
@@ -98,8 +98,8 @@ typedef struct cwa_hooks {
      * by cwa_req_id. 0 when the body is valid JSON; -1 with msg otherwise
      * (the core then treats it as InvalidResponse, retrying a GET). For a
      * list request (id_field != NULL) it fills info. */
-    int (*decode)(void *ud, cwa_req *req, const char *body, size_t len,
-                  const char *id_field, cwa_page_info *info, char *msg, size_t msgcap);
+    int (*decode)(void *ud, cwa_req *req, const char *body, size_t len, const char *id_field,
+                  cwa_page_info *info, char *msg, size_t msgcap);
     /* The core no longer needs the value decode kept for req (cancelled or
      * failed after decoding). */
     void (*discard)(void *ud, cwa_req *req);
@@ -114,25 +114,25 @@ typedef struct cwa_config {
     int allow_http;
     const char *username;
     const char *password;
-    const char *two_factor_code;   /* a fixed code, or NULL */
-    int two_factor_hook;           /* ask hooks.two_factor when the server wants a code */
-    const char *totp_secret;       /* base32, or NULL */
+    const char *two_factor_code; /* a fixed code, or NULL */
+    int two_factor_hook;         /* ask hooks.two_factor when the server wants a code */
+    const char *totp_secret;     /* base32, or NULL */
     const char *client_id;
     cwa_auth_mode auth;
-    int retries;                   /* extra attempts after the first */
-    double rate_limit;             /* requests a minute; <= 0: off */
-    int rate_limit_default;        /* rate_limit is an assumption: follow a
-                                    * server that states its own limit */
-    double burst;                  /* bucket size; <= 0: one minute's worth */
-    int concurrency;               /* requests in flight at most */
-    double timeout;                /* seconds for one HTTP attempt */
+    int retries;            /* extra attempts after the first */
+    double rate_limit;      /* requests a minute; <= 0: off */
+    int rate_limit_default; /* rate_limit is an assumption: follow a
+                             * server that states its own limit */
+    double burst;           /* bucket size; <= 0: one minute's worth */
+    int concurrency;        /* requests in flight at most */
+    double timeout;         /* seconds for one HTTP attempt */
     double connect_timeout;
     int verify_tls;
     const char *ca_file;
-    double backoff_base;           /* seconds */
+    double backoff_base; /* seconds */
     double backoff_cap;
-    double max_wait;               /* longest Retry-After honoured */
-    const char *token_cache;       /* file path, or NULL */
+    double max_wait;         /* longest Retry-After honoured */
+    const char *token_cache; /* file path, or NULL */
     cwa_hooks hooks;
 } cwa_config;
 
@@ -192,21 +192,20 @@ int cwa_client_pending(const cwa_client *c);
 typedef struct cwa_pager cwa_pager;
 
 typedef struct cwa_pager_opts {
-    int page_size;     /* 1..1000 */
-    long start_page;   /* >= 1 */
-    long limit;        /* records at most; < 0: all */
-    int consistent;    /* keyset paging on id_field */
+    int page_size;   /* 1..1000 */
+    long start_page; /* >= 1 */
+    long limit;      /* records at most; < 0: all */
+    int consistent;  /* keyset paging on id_field */
     const char *id_field;
     const char *condition; /* the user's condition text, or NULL */
-    int window;        /* pages in flight at most; 0: the client's concurrency */
+    int window;            /* pages in flight at most; 0: the client's concurrency */
 } cwa_pager_opts;
 
 /* Takes ownership of nothing; copies path, options and the extra query
  * pairs (keys[i] = values[i], n pairs; page, pageSize and condition are the
  * pager's own). */
 cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *opts,
-                         const char *const *keys, const char *const *values, size_t n,
-                         cwa_error *err);
+                         const char *const *keys, const char *const *values, size_t n, cwa_error *err);
 /* Blocks until the next page in order is complete. 1: *page is that page's
  * request (its decoded body is with the decoder, keyed by its id; free it
  * with cwa_req_free when done); 0: the listing is over; -1: err says which

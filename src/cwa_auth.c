@@ -11,7 +11,7 @@
 #include "cwa_totp.h"
 
 enum {
-    LOGINS_PER_ROUND = 4,      /* first try, dialect fallback, 2FA, one replay */
+    LOGINS_PER_ROUND = 4, /* first try, dialect fallback, 2FA, one replay */
     FALLBACK_LIFETIME = 55 * 60,
     MAX_PLAUSIBLE_LIFETIME = 24 * 3600
 };
@@ -119,8 +119,8 @@ static int start_login(cwa_client *c, const char *code)
             cJSON_AddStringToObject(obj, apitoken ? "TwoFactorPasscode" : "TwoFactorCode", code);
     }
     char *body = print_and_wipe(obj);
-    cwa_req *r = body ? new_auth_req(c, KIND_LOGIN, apitoken ? "/apitoken" : "/APICredentials", body)
-                      : NULL;
+    cwa_req *r =
+        body ? new_auth_req(c, KIND_LOGIN, apitoken ? "/apitoken" : "/APICredentials", body) : NULL;
     if (!r) {
         if (body) {
             memset(body, 0, strlen(body));
@@ -277,7 +277,8 @@ static int asks_two_factor(const cJSON *root)
     if (cJSON_IsTrue(flag))
         return 1;
     const cJSON *err = cJSON_GetObjectItem(root, "error");
-    const cJSON *code = cJSON_IsObject(err) ? cJSON_GetObjectItem(err, "code") : cJSON_GetObjectItem(root, "code");
+    const cJSON *code =
+        cJSON_IsObject(err) ? cJSON_GetObjectItem(err, "code") : cJSON_GetObjectItem(root, "code");
     return cJSON_IsString(code) && strcasecmp(code->valuestring, "TwoFactorRequired") == 0;
 }
 
@@ -291,8 +292,8 @@ static void two_factor_needed(cwa_client *c, cwa_req *r)
     char msg[256] = "";
     int have = ready_code(c, code, sizeof code);
     if (!have && c->cfg.two_factor_hook && c->cfg.hooks.two_factor)
-        have = c->cfg.hooks.two_factor(c->cfg.hooks.ud, code, sizeof code, msg, sizeof msg) == 0 &&
-               code[0];
+        have =
+            c->cfg.hooks.two_factor(c->cfg.hooks.ud, code, sizeof code, msg, sizeof msg) == 0 && code[0];
     if (!have) {
         auth_fail(c, r, CWA_E_TWO_FACTOR_REQUIRED,
                   "the server asks for a two-factor code: set two_factor (a code or a function) "
@@ -337,23 +338,30 @@ static void login_done(cwa_client *c, cwa_req *r, CURLcode rc)
         e.status = status;
         if (rc != CURLE_OK) {
             cwa_net_error net = cwa__net_error(rc);
-            cwa_code code = net == CWA_NET_TIMEOUT ? CWA_E_TIMEOUT : net == CWA_NET_TLS ? CWA_E_TLS : CWA_E_NETWORK;
+            cwa_code code = net == CWA_NET_TIMEOUT ? CWA_E_TIMEOUT
+                            : net == CWA_NET_TLS   ? CWA_E_TLS
+                                                   : CWA_E_NETWORK;
             /* a login creates nothing on the server: safe to repeat */
             if (cwa_retry_classify(1, 0, net, 0) != CWA_RETRY_NO && r->attempts <= c->cfg.retries) {
                 cJSON_Delete(root);
-                cwa__requeue(c, r, cwa_time_mono() + cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base,
-                                                                       c->cfg.backoff_cap, &c->rng));
+                cwa__requeue(c, r,
+                             cwa_time_mono() + cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base,
+                                                                 c->cfg.backoff_cap, &c->rng));
                 return;
             }
             const char *why = r->curl_msg[0] ? r->curl_msg : curl_easy_strerror(rc);
-            auth_fail(c, r, code, code == CWA_E_TLS && !c->ca_file ? "%s (a self-signed server needs ca_file)" : "%s", why);
+            auth_fail(c, r, code,
+                      code == CWA_E_TLS && !c->ca_file ? "%s (a self-signed server needs ca_file)"
+                                                       : "%s",
+                      why);
         } else {
             cwa_retry_action act = cwa_retry_classify(1, status, CWA_NET_NONE, r->hdr.has_retry_after);
             if (act != CWA_RETRY_NO && r->attempts <= c->cfg.retries) {
                 double now = cwa_time_mono();
-                double delay = act == CWA_RETRY_AFTER ? r->hdr.retry_after
-                                                      : cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base,
-                                                                          c->cfg.backoff_cap, &c->rng);
+                double delay = act == CWA_RETRY_AFTER
+                                   ? r->hdr.retry_after
+                                   : cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base,
+                                                       c->cfg.backoff_cap, &c->rng);
                 if (delay > c->cfg.max_wait)
                     delay = c->cfg.max_wait;
                 if (status == 429)
@@ -385,7 +393,8 @@ static void refresh_done(cwa_client *c, cwa_req *r, CURLcode rc)
 {
     cJSON *root = r->resp.len ? cJSON_ParseWithLength(r->resp.data, r->resp.len) : NULL;
     const cJSON *tok = cJSON_GetObjectItem(root, "AccessToken");
-    if (rc == CURLE_OK && r->status >= 200 && r->status < 300 && cJSON_IsString(tok) && tok->valuestring[0]) {
+    if (rc == CURLE_OK && r->status >= 200 && r->status < 300 && cJSON_IsString(tok) &&
+        tok->valuestring[0]) {
         take_token(c, r, root, tok->valuestring);
     } else {
         cwa__log(c, CWA_LOG_INFO, "token refresh failed (HTTP %ld); logging in again", r->status);

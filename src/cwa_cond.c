@@ -29,8 +29,8 @@
 
 enum {
     MAX_DEPTH = 64,
-    DATE_LEN = 27,  /* YYYY-MM-DDTHH:MM:SS.fffffff */
-    NUM_BUF = 64    /* longest numeric text converted without allocating */
+    DATE_LEN = 27, /* YYYY-MM-DDTHH:MM:SS.fffffff */
+    NUM_BUF = 64   /* longest numeric text converted without allocating */
 };
 
 typedef enum val_kind { VAL_STRING, VAL_NUMBER, VAL_DATE, VAL_BOOL, VAL_NULL } val_kind;
@@ -38,13 +38,22 @@ typedef enum val_kind { VAL_STRING, VAL_NUMBER, VAL_DATE, VAL_BOOL, VAL_NULL } v
 typedef enum node_kind { NODE_AND, NODE_OR, NODE_NOT, NODE_CMP } node_kind;
 
 typedef enum cond_op {
-    OP_EQ, OP_NE, OP_GT, OP_LT, OP_GE, OP_LE,
-    OP_CONTAINS, OP_LIKE, OP_IN, OP_STARTSWITH, OP_ENDSWITH
+    OP_EQ,
+    OP_NE,
+    OP_GT,
+    OP_LT,
+    OP_GE,
+    OP_LE,
+    OP_CONTAINS,
+    OP_LIKE,
+    OP_IN,
+    OP_STARTSWITH,
+    OP_ENDSWITH
 } cond_op;
 
 typedef struct cond_value {
     val_kind kind;
-    char *text;   /* string content (unquoted) or the literal as written */
+    char *text; /* string content (unquoted) or the literal as written */
     size_t len;
     double num;   /* valid when has_num */
     int has_num;  /* the text is a plain decimal number */
@@ -58,8 +67,8 @@ struct cwa_cond {
     cwa_dialect dialect;
     cwa_cond **kids; /* and/or: operands; not: kids[0] */
     size_t nkids, capkids;
-    char *field;     /* comparison: dotted path as written */
-    int column;      /* comparison: column of the field */
+    char *field; /* comparison: dotted path as written */
+    int column;  /* comparison: column of the field */
     cond_op op;
     int negated;
     cond_value *vals;
@@ -73,14 +82,20 @@ static int lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
 }
 
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 static int is_ident_start(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-static int is_ident_char(unsigned char c) { return is_ident_start(c) || is_digit(c); }
+static int is_ident_char(unsigned char c)
+{
+    return is_ident_start(c) || is_digit(c);
+}
 
 static int ci_eq(const char *a, size_t an, const char *b, size_t bn)
 {
@@ -150,14 +165,16 @@ static int digits(const char *s, size_t n)
     return 1;
 }
 
-static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+static int two(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
 
 /* Recognises YYYY-MM-DD[(T| )HH:MM:SS[.f+]][Z] spanning exactly n bytes and
  * writes the fixed-width form, so dates compare with memcmp. */
 static int parse_date(const char *s, size_t n, char out[DATE_LEN + 1])
 {
-    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2))
+    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
         return 0;
     int mon = two(s + 5), day = two(s + 8);
     if (mon < 1 || mon > 12 || day < 1 || day > 31)
@@ -233,15 +250,13 @@ static int to_double(const char *s, size_t n, int may_alloc, double *out)
     return 1;
 }
 
-static void set_err(cwa_cond_error *err, cwa_cond_error_kind kind, int column,
-                    const char *fmt, ...)
+static void set_err(cwa_cond_error *err, cwa_cond_error_kind kind, int column, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
-static void set_err(cwa_cond_error *err, cwa_cond_error_kind kind, int column,
-                    const char *fmt, ...)
+static void set_err(cwa_cond_error *err, cwa_cond_error_kind kind, int column, const char *fmt, ...)
 {
     va_list ap;
     if (!err)
@@ -278,23 +293,49 @@ static void snip(const char *s, size_t n, char *out, size_t cap)
 /* ---------------------------------------------------------------- lexer */
 
 typedef enum tok_kind {
-    TK_EOF, TK_IDENT, TK_STRING, TK_NUMBER, TK_DATE,
-    TK_LPAREN, TK_RPAREN, TK_COMMA, TK_OP
+    TK_EOF,
+    TK_IDENT,
+    TK_STRING,
+    TK_NUMBER,
+    TK_DATE,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_COMMA,
+    TK_OP
 } tok_kind;
 
 typedef enum keyword {
-    KW_NONE, KW_AND, KW_OR, KW_NOT, KW_IN, KW_LIKE, KW_CONTAINS,
-    KW_STARTSWITH, KW_ENDSWITH, KW_EQ, KW_TRUE, KW_FALSE, KW_NULL
+    KW_NONE,
+    KW_AND,
+    KW_OR,
+    KW_NOT,
+    KW_IN,
+    KW_LIKE,
+    KW_CONTAINS,
+    KW_STARTSWITH,
+    KW_ENDSWITH,
+    KW_EQ,
+    KW_TRUE,
+    KW_FALSE,
+    KW_NULL
 } keyword;
 
 static const struct {
     const char *word;
     keyword kw;
 } keywords[] = {
-    {"and", KW_AND},           {"or", KW_OR},             {"not", KW_NOT},
-    {"in", KW_IN},             {"like", KW_LIKE},         {"contains", KW_CONTAINS},
-    {"startswith", KW_STARTSWITH}, {"endswith", KW_ENDSWITH}, {"eq", KW_EQ},
-    {"true", KW_TRUE},         {"false", KW_FALSE},       {"null", KW_NULL},
+    {"and", KW_AND},
+    {"or", KW_OR},
+    {"not", KW_NOT},
+    {"in", KW_IN},
+    {"like", KW_LIKE},
+    {"contains", KW_CONTAINS},
+    {"startswith", KW_STARTSWITH},
+    {"endswith", KW_ENDSWITH},
+    {"eq", KW_EQ},
+    {"true", KW_TRUE},
+    {"false", KW_FALSE},
+    {"null", KW_NULL},
 };
 
 /* Operator spellings of other query languages, answered with a hint. */
@@ -302,8 +343,8 @@ static const struct {
     const char *word;
     const char *use;
 } foreign_ops[] = {
-    {"ne", "!="}, {"neq", "!="}, {"gt", ">"}, {"lt", "<"}, {"ge", ">="},
-    {"gte", ">="}, {"le", "<="}, {"lte", "<="}, {"is", "="}, {"has", "contains"},
+    {"ne", "!="},  {"neq", "!="}, {"gt", ">"},   {"lt", "<"}, {"ge", ">="},
+    {"gte", ">="}, {"le", "<="},  {"lte", "<="}, {"is", "="}, {"has", "contains"},
 };
 
 typedef struct token {
@@ -411,8 +452,8 @@ static int lex_number(parser *p, size_t start)
     size_t i = start;
     if (p->len - start >= 5 && digits(s + start, 4) && s[start + 4] == '-') {
         char d[DATE_LEN + 1];
-        while (i < p->len && (is_ident_char((unsigned char)s[i]) || s[i] == '-' ||
-                              s[i] == ':' || s[i] == '.'))
+        while (i < p->len &&
+               (is_ident_char((unsigned char)s[i]) || s[i] == '-' || s[i] == ':' || s[i] == '.'))
             i++;
         if (!parse_date(s + start, i - start, d)) {
             char t[40];
@@ -510,14 +551,9 @@ static int lex_op(parser *p, size_t start)
         else
             p->tok.op = OP_GT;
         break;
-    case '&':
-        fail(p, start, "'%s' is not an operator; use 'and'", n == '&' ? "&&" : "&");
-        return -1;
-    case '|':
-        fail(p, start, "'%s' is not an operator; use 'or'", n == '|' ? "||" : "|");
-        return -1;
-    default:
-        return 1;
+    case '&': fail(p, start, "'%s' is not an operator; use 'and'", n == '&' ? "&&" : "&"); return -1;
+    case '|': fail(p, start, "'%s' is not an operator; use 'or'", n == '|' ? "||" : "|"); return -1;
+    default: return 1;
     }
     p->tok.end = start + l;
     p->pos = start + l;
@@ -570,7 +606,10 @@ static int lex(parser *p)
 
 /* --------------------------------------------------------------- parser */
 
-static void free_value(cond_value *v) { free(v->text); }
+static void free_value(cond_value *v)
+{
+    free(v->text);
+}
 
 void cwa_cond_free(cwa_cond *cond)
 {
@@ -823,8 +862,7 @@ static int parse_operator(parser *p, cwa_cond *n, const char *field)
                     return -1;
                 }
             break;
-        default:
-            break;
+        default: break;
         }
     }
     char found[64];
@@ -866,8 +904,7 @@ static cwa_cond *parse_compare(parser *p)
     if (push_value(p, n, optext))
         goto bad;
     val_kind vk = n->vals[0].kind;
-    if ((n->op == OP_LIKE || n->op == OP_STARTSWITH || n->op == OP_ENDSWITH) &&
-        vk != VAL_STRING) {
+    if ((n->op == OP_LIKE || n->op == OP_STARTSWITH || n->op == OP_ENDSWITH) && vk != VAL_STRING) {
         fail(p, vstart, "expected a quoted string after '%s'", optext);
         goto bad;
     }
@@ -966,10 +1003,12 @@ bad:
     return NULL;
 }
 
-static cwa_cond *parse_or(parser *p) { return parse_chain(p, NODE_OR); }
+static cwa_cond *parse_or(parser *p)
+{
+    return parse_chain(p, NODE_OR);
+}
 
-cwa_cond *cwa_cond_parse(const char *text, size_t len, cwa_dialect dialect,
-                         cwa_cond_error *err)
+cwa_cond *cwa_cond_parse(const char *text, size_t len, cwa_dialect dialect, cwa_cond_error *err)
 {
     parser p;
     memset(&p, 0, sizeof p);
@@ -997,8 +1036,7 @@ cwa_cond *cwa_cond_parse(const char *text, size_t len, cwa_dialect dialect,
         else {
             char found[64];
             describe_found(&p, found, sizeof found);
-            fail(&p, p.tok.start, "expected 'and', 'or' or the end of the condition, found %s",
-                 found);
+            fail(&p, p.tok.start, "expected 'and', 'or' or the end of the condition, found %s", found);
         }
         cwa_cond_free(c);
         return NULL;
@@ -1027,21 +1065,26 @@ static const char *json_kind(const cJSON *f)
     return "null";
 }
 
-static void type_error(const cwa_cond *n, const cJSON *f, const cond_value *v,
-                       cwa_cond_error *err)
+static void type_error(const cwa_cond *n, const cJSON *f, const cond_value *v, cwa_cond_error *err)
 {
     char field[100], val[40];
     snip(n->field, strlen(n->field), field, sizeof field);
     if (v)
         snip(v->text, v->len, val, sizeof val);
-    set_err(err, CWA_COND_ERR_TYPE, n->column, "Cannot compare field '%s' (%s) with %s%s%s",
-            field, json_kind(f), v && v->kind == VAL_STRING ? "'" : "", v ? val : "that",
+    set_err(err, CWA_COND_ERR_TYPE, n->column, "Cannot compare field '%s' (%s) with %s%s%s", field,
+            json_kind(f), v && v->kind == VAL_STRING ? "'" : "", v ? val : "that",
             v && v->kind == VAL_STRING ? "'" : "");
 }
 
-static int num_ord(double a, double b) { return a < b ? ORD_LT : a > b ? ORD_GT : ORD_EQ; }
+static int num_ord(double a, double b)
+{
+    return a < b ? ORD_LT : a > b ? ORD_GT : ORD_EQ;
+}
 
-static int sign(int c) { return c < 0 ? ORD_LT : c > 0 ? ORD_GT : ORD_EQ; }
+static int sign(int c)
+{
+    return c < 0 ? ORD_LT : c > 0 ? ORD_GT : ORD_EQ;
+}
 
 static int bool_text(const char *s, size_t n, int *truth)
 {
@@ -1114,8 +1157,7 @@ static int compare(const cwa_cond *n, const cJSON *f, const cond_value *v, int s
                 return sign(memcmp(fd, v->date, DATE_LEN));
         }
         return sign(ci_cmp(s, sn, v->text, v->len));
-    case VAL_NULL:
-        break;
+    case VAL_NULL: break;
     }
 type:
     if (strict)
@@ -1182,8 +1224,7 @@ static int ci_find(const char *h, size_t hn, const char *nd, size_t nn)
     if (nn == 0)
         return 1;
     for (size_t i = 0; i + nn <= hn; i++)
-        if (lower((unsigned char)h[i]) == lower((unsigned char)nd[0]) &&
-            ci_cmp(h + i, nn, nd, nn) == 0)
+        if (lower((unsigned char)h[i]) == lower((unsigned char)nd[0]) && ci_cmp(h + i, nn, nd, nn) == 0)
             return 1;
     return 0;
 }
@@ -1344,11 +1385,8 @@ static int eval_node(const cwa_cond *n, const cJSON *rec, cwa_cond_error *err)
 {
     int r;
     switch (n->kind) {
-    case NODE_CMP:
-        return eval_cmp(n, rec, err);
-    case NODE_NOT:
-        r = eval_node(n->kids[0], rec, err);
-        return r < 0 ? -1 : !r;
+    case NODE_CMP: return eval_cmp(n, rec, err);
+    case NODE_NOT: r = eval_node(n->kids[0], rec, err); return r < 0 ? -1 : !r;
     case NODE_AND:
     case NODE_OR: {
         int acc = n->kind == NODE_AND;
@@ -1382,8 +1420,7 @@ int cwa_cond_eval(const cwa_cond *cond, const struct cJSON *record, cwa_cond_err
 
 /* ------------------------------------------------------ walk and format */
 
-void cwa_cond_each_field(const cwa_cond *cond, void (*fn)(const char *field, void *ud),
-                         void *ud)
+void cwa_cond_each_field(const cwa_cond *cond, void (*fn)(const char *field, void *ud), void *ud)
 {
     if (!cond || !fn)
         return;
@@ -1409,7 +1446,10 @@ static void put(writer *w, const char *s, size_t n)
     w->len += n;
 }
 
-static void puts_w(writer *w, const char *s) { put(w, s, strlen(s)); }
+static void puts_w(writer *w, const char *s)
+{
+    put(w, s, strlen(s));
+}
 
 /* Picks the quote the text lacks; doubles the quote only when it has both. */
 static void put_string(writer *w, const char *s, size_t n)
@@ -1440,9 +1480,17 @@ static void put_value(writer *w, const cond_value *v)
 }
 
 static const char *const op_names[] = {
-    [OP_EQ] = "=", [OP_NE] = "!=", [OP_GT] = ">", [OP_LT] = "<", [OP_GE] = ">=",
-    [OP_LE] = "<=", [OP_CONTAINS] = "contains", [OP_LIKE] = "like", [OP_IN] = "in",
-    [OP_STARTSWITH] = "startswith", [OP_ENDSWITH] = "endswith",
+    [OP_EQ] = "=",
+    [OP_NE] = "!=",
+    [OP_GT] = ">",
+    [OP_LT] = "<",
+    [OP_GE] = ">=",
+    [OP_LE] = "<=",
+    [OP_CONTAINS] = "contains",
+    [OP_LIKE] = "like",
+    [OP_IN] = "in",
+    [OP_STARTSWITH] = "startswith",
+    [OP_ENDSWITH] = "endswith",
 };
 
 static void format_node(writer *w, const cwa_cond *n, int parens)

@@ -58,8 +58,7 @@ typedef struct cwa_cond_error {
 
 typedef struct cwa_cond cwa_cond;
 
-cwa_cond *cwa_cond_parse(const char *text, size_t len, cwa_dialect dialect,
-                         cwa_cond_error *err);
+cwa_cond *cwa_cond_parse(const char *text, size_t len, cwa_dialect dialect, cwa_cond_error *err);
 void cwa_cond_free(cwa_cond *cond);
 
 /* Evaluates against one record (a cJSON object; dotted fields walk nested
@@ -80,12 +79,10 @@ void cwa_cond_free(cwa_cond *cond);
  * apitoken dialect a quoted literal in = != < > <= >= or `in` against a date
  * string field is CWA_COND_ERR_SERVER ("An error has occurred."). `like`
  * takes `\` as its escape (`\%`, `\_`). Evaluation never allocates. */
-int cwa_cond_eval(const cwa_cond *cond, const struct cJSON *record,
-                  cwa_cond_error *err);
+int cwa_cond_eval(const cwa_cond *cond, const struct cJSON *record, cwa_cond_error *err);
 
 /* Calls fn for each field path the condition names, in text order. */
-void cwa_cond_each_field(const cwa_cond *cond,
-                         void (*fn)(const char *field, void *ud), void *ud);
+void cwa_cond_each_field(const cwa_cond *cond, void (*fn)(const char *field, void *ud), void *ud);
 
 /* Writes the canonical text of the tree (lower-case keywords, `=`/`!=` for
  * eq/<>, one space around operators, parentheses only where precedence needs

@@ -174,8 +174,9 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
     clock_gettime(CLOCK_REALTIME, &ts);
     c->rng = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)c;
     if (!cfg->verify_tls)
-        cwa__log(c, CWA_LOG_WARN, "TLS certificate verification is off (verify_tls = false): "
-                                   "anyone on the path can read the credentials");
+        cwa__log(c, CWA_LOG_WARN,
+                 "TLS certificate verification is off (verify_tls = false): "
+                 "anyone on the path can read the credentials");
     if (cwa__token_cache_load(c, err) != 0) {
         cwa_client_free(c);
         return NULL;
@@ -344,15 +345,42 @@ void cwa_req_free(cwa_req *r)
     free(r);
 }
 
-unsigned long cwa_req_id(const cwa_req *r) { return r->id; }
-int cwa_req_done(const cwa_req *r) { return r->state == REQ_DONE; }
-long cwa_req_status(const cwa_req *r) { return r->status; }
-int cwa_req_has_body(const cwa_req *r) { return r->has_body; }
-const cwa_error *cwa_req_error(const cwa_req *r) { return &r->err; }
-const cwa_page_info *cwa_req_page(const cwa_req *r) { return &r->page; }
-void *cwa_req_userdata(const cwa_req *r) { return r->userdata; }
-void cwa_req_set_userdata(cwa_req *r, void *ud) { r->userdata = ud; }
-int cwa_client_pending(const cwa_client *c) { return c->npending; }
+unsigned long cwa_req_id(const cwa_req *r)
+{
+    return r->id;
+}
+int cwa_req_done(const cwa_req *r)
+{
+    return r->state == REQ_DONE;
+}
+long cwa_req_status(const cwa_req *r)
+{
+    return r->status;
+}
+int cwa_req_has_body(const cwa_req *r)
+{
+    return r->has_body;
+}
+const cwa_error *cwa_req_error(const cwa_req *r)
+{
+    return &r->err;
+}
+const cwa_page_info *cwa_req_page(const cwa_req *r)
+{
+    return &r->page;
+}
+void *cwa_req_userdata(const cwa_req *r)
+{
+    return r->userdata;
+}
+void cwa_req_set_userdata(cwa_req *r, void *ud)
+{
+    r->userdata = ud;
+}
+int cwa_client_pending(const cwa_client *c)
+{
+    return c->npending;
+}
 
 /* Completes r: off the pending list, onto the done list (or to its owner). */
 void cwa__finish(cwa_client *c, cwa_req *r)
@@ -474,16 +502,17 @@ static void data_complete(cwa_client *c, cwa_req *r, CURLcode rc)
     cwa_error_clear(&r->err);
     if (rc != CURLE_OK) {
         cwa_net_error net = cwa__net_error(rc);
-        cwa_code code = net == CWA_NET_TIMEOUT ? CWA_E_TIMEOUT
-                        : net == CWA_NET_TLS   ? CWA_E_TLS
+        cwa_code code = net == CWA_NET_TIMEOUT    ? CWA_E_TIMEOUT
+                        : net == CWA_NET_TLS      ? CWA_E_TLS
                         : rc == CURLE_WRITE_ERROR ? CWA_E_NOMEM
                                                   : CWA_E_NETWORK;
         cwa_error_set(&r->err, code, "%s", r->curl_msg[0] ? r->curl_msg : curl_easy_strerror(rc));
         if (code == CWA_E_TLS && !c->ca_file)
             cwa_error_set(&r->err, code, "%s (a self-signed server needs ca_file)",
                           r->curl_msg[0] ? r->curl_msg : curl_easy_strerror(rc));
-        retry_or_fail(c, r, code == CWA_E_NOMEM ? CWA_RETRY_NO
-                                                 : cwa_retry_classify(idempotent(r->method), 0, net, 0),
+        retry_or_fail(c, r,
+                      code == CWA_E_NOMEM ? CWA_RETRY_NO
+                                          : cwa_retry_classify(idempotent(r->method), 0, net, 0),
                       code);
         return;
     }
@@ -517,8 +546,9 @@ static void data_complete(cwa_client *c, cwa_req *r, CURLcode rc)
     r->err.code = code;
     r->err.status = status;
     if (status >= 300 && status < 400)
-        cwa_error_set(&r->err, code, "the server redirected (HTTP %ld) to %s; not following a "
-                                     "redirect with credentials: check the server address",
+        cwa_error_set(&r->err, code,
+                      "the server redirected (HTTP %ld) to %s; not following a "
+                      "redirect with credentials: check the server address",
                       status, r->hdr.has_location ? r->hdr.location : "another address");
     else
         cwa__error_from_body(&r->err, r);
@@ -527,9 +557,9 @@ static void data_complete(cwa_client *c, cwa_req *r, CURLcode rc)
         snprintf(r->err.message + n, sizeof r->err.message - n,
                  "; the server probably needs a ClientId (set client_id)");
     }
-    retry_or_fail(c, r, cwa_retry_classify(idempotent(r->method), status, CWA_NET_NONE,
-                                           r->hdr.has_retry_after),
-                  code);
+    retry_or_fail(
+        c, r, cwa_retry_classify(idempotent(r->method), status, CWA_NET_NONE, r->hdr.has_retry_after),
+        code);
 }
 
 static void log_attempt(cwa_client *c, cwa_req *r, CURLcode rc)

@@ -62,11 +62,17 @@ void cwa_error_move(cwa_error *dst, cwa_error *src)
 cwa_code cwa__code_for_status(long status)
 {
     switch (status) {
-    case 400: case 405: case 409: case 413: case 414: case 415: case 422:
-        return CWA_E_BAD_REQUEST;
+    case 400:
+    case 405:
+    case 409:
+    case 413:
+    case 414:
+    case 415:
+    case 422: return CWA_E_BAD_REQUEST;
     case 401: return CWA_E_UNAUTHORIZED;
     case 403: return CWA_E_FORBIDDEN;
-    case 404: case 410: return CWA_E_NOT_FOUND;
+    case 404:
+    case 410: return CWA_E_NOT_FOUND;
     case 408: return CWA_E_TIMEOUT;
     case 429: return CWA_E_RATE_LIMITED;
     default:

@@ -17,8 +17,8 @@
 
 typedef enum req_state {
     REQ_NEW = 0,
-    REQ_QUEUED,    /* waiting for a token, a rate slot or its retry time */
-    REQ_FLIGHT,    /* an HTTP attempt is running */
+    REQ_QUEUED, /* waiting for a token, a rate slot or its retry time */
+    REQ_FLIGHT, /* an HTTP attempt is running */
     REQ_DONE
 } req_state;
 
@@ -33,12 +33,12 @@ struct cwa_req {
     int has_query;
     char *body;
     size_t bodylen;
-    const char *id_field;   /* set for list pages: decode fills page */
-    int lazy;               /* the owner decodes the body when it wants it */
+    const char *id_field; /* set for list pages: decode fills page */
+    int lazy;             /* the owner decodes the body when it wants it */
     int decoded;
 
     req_state state;
-    double not_before;      /* monotonic time of the next attempt */
+    double not_before; /* monotonic time of the next attempt */
     int attempts;
     int replayed;           /* the one replay after a 401 was used */
     unsigned token_gen;     /* token generation the attempt carried */
@@ -67,7 +67,7 @@ struct cwa_req {
 };
 
 struct cwa_client {
-    cwa_config cfg;        /* strings below are the client's own copies */
+    cwa_config cfg; /* strings below are the client's own copies */
     char *username, *password, *two_factor_code, *client_id, *ca_file, *token_cache;
     unsigned char totp_key[128];
     size_t totp_keylen;
@@ -78,23 +78,23 @@ struct cwa_client {
     int npool;
 
     /* authentication */
-    cwa_auth_mode dialect;      /* resolved dialect; AUTO until known */
+    cwa_auth_mode dialect; /* resolved dialect; AUTO until known */
     char *token;
     char *refresh_token;
-    double token_expires;       /* wall clock */
-    double refresh_at;          /* wall clock */
+    double token_expires; /* wall clock */
+    double refresh_at;    /* wall clock */
     unsigned token_gen;
     cwa_req *auth_req;
-    int auth_sent_code;         /* the running login carries a 2FA code */
-    int auth_failed;            /* auth_err must reach the waiting calls */
+    int auth_sent_code; /* the running login carries a 2FA code */
+    int auth_failed;    /* auth_err must reach the waiting calls */
     cwa_error auth_err;
-    int logins_this_round;      /* logins since the last success or failure */
+    int logins_this_round; /* logins since the last success or failure */
     int tls_warned;
 
     cwa_rate rate;
     int in_flight;
-    unsigned long sent_seq;     /* attempts started so far */
-    double conc_limit;          /* adaptive cap <= cfg.concurrency (AIMD on 429) */
+    unsigned long sent_seq; /* attempts started so far */
+    double conc_limit;      /* adaptive cap <= cfg.concurrency (AIMD on 429) */
     uint64_t rng;
 
     cwa_req *pending_head, *pending_tail;

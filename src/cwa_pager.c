@@ -37,14 +37,14 @@ struct cwa_pager {
     long win_page[MAX_WINDOW];
     int count;
 
-    long next_issue;  /* offset mode: next page number to request */
-    long end_page;    /* no page after this one can hold records */
-    long total;       /* records, -1 unknown */
-    int end_known;    /* the server said how many pages there are */
-    int target;       /* window size wanted while the end is unknown */
-    long yielded;     /* records handed out */
-    long fetched;     /* page requests issued */
-    long take;        /* records of the last page to hand out */
+    long next_issue; /* offset mode: next page number to request */
+    long end_page;   /* no page after this one can hold records */
+    long total;      /* records, -1 unknown */
+    int end_known;   /* the server said how many pages there are */
+    int target;      /* window size wanted while the end is unknown */
+    long yielded;    /* records handed out */
+    long fetched;    /* page requests issued */
+    long take;       /* records of the last page to hand out */
     int done;
     char last_id[64]; /* keyset mode */
     int keyset_started;
@@ -79,8 +79,7 @@ void cwa_pager_free(cwa_pager *p)
 }
 
 cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *opts,
-                         const char *const *keys, const char *const *values, size_t n,
-                         cwa_error *err)
+                         const char *const *keys, const char *const *values, size_t n, cwa_error *err)
 {
     char msg[256];
     if (opts->page_size < 1 || opts->page_size > 1000) {
@@ -138,9 +137,18 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
     return p;
 }
 
-long cwa_pager_total(const cwa_pager *p) { return p->total; }
-long cwa_pager_pages_fetched(const cwa_pager *p) { return p->fetched; }
-long cwa_pager_take(const cwa_pager *p) { return p->take; }
+long cwa_pager_total(const cwa_pager *p)
+{
+    return p->total;
+}
+long cwa_pager_pages_fetched(const cwa_pager *p)
+{
+    return p->fetched;
+}
+long cwa_pager_take(const cwa_pager *p)
+{
+    return p->take;
+}
 
 static int window_limit(const cwa_pager *p)
 {
@@ -297,7 +305,8 @@ static void fail_page(cwa_pager *p, long page, const cwa_req *r, cwa_error *err)
     err->attempts = r->err.attempts;
     memcpy(err->method, r->err.method, sizeof err->method);
     memcpy(err->url, r->err.url, sizeof err->url);
-    snprintf(err->message, sizeof err->message, "page %ld of %.100s failed: %.600s", page, p->path, r->err.message);
+    snprintf(err->message, sizeof err->message, "page %ld of %.100s failed: %.600s", page, p->path,
+             r->err.message);
     err->details = r->err.details ? strdup(r->err.details) : NULL;
 }
 
@@ -337,8 +346,8 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
             break;
         }
         double delay = cwa__backoff(p->c, r);
-        cwa__log(p->c, CWA_LOG_INFO, "page %ld of %s: %s, fetching it again in %.2fs", page, p->path, msg,
-                 delay);
+        cwa__log(p->c, CWA_LOG_INFO, "page %ld of %s: %s, fetching it again in %.2fs", page, p->path,
+                 msg, delay);
         cwa__resubmit(p->c, r, cwa_time_mono() + delay);
     }
     memmove(p->win, p->win + 1, (size_t)(p->count - 1) * sizeof p->win[0]);
@@ -361,7 +370,8 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
         p->target = window_limit(p); /* a full page: a long listing, open the window */
     if (count < 0) {
         cwa_error_clear(err);
-        cwa_error_set(err, CWA_E_INVALID_RESPONSE, "page %ld of %s: expected a list of records", page, p->path);
+        cwa_error_set(err, CWA_E_INVALID_RESPONSE, "page %ld of %s: expected a list of records", page,
+                      p->path);
         snprintf(err->method, sizeof err->method, "GET");
         snprintf(err->url, sizeof err->url, "%s", r->url.data);
         err->status = r->status;
@@ -383,8 +393,9 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
     } else if (p->o.consistent) {
         if (!r->page.last_id[0]) {
             cwa_error_clear(err);
-            cwa_error_set(err, CWA_E_INVALID_RESPONSE, "consistent paging: the records of %s carry no %s field",
-                          p->path, p->id_field);
+            cwa_error_set(err, CWA_E_INVALID_RESPONSE,
+                          "consistent paging: the records of %s carry no %s field", p->path,
+                          p->id_field);
             cwa_req_free(r);
             p->done = 1;
             return -1;

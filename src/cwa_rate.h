@@ -51,7 +51,7 @@ typedef struct cwa_rate {
     int enabled;
     double conf_rate; /* the configured ceilings */
     double conf_burst;
-    double window; /* longest X-RateLimit-Reset seen, 0 when none */
+    double window;     /* longest X-RateLimit-Reset seen, 0 when none */
     int follow_server; /* the configured rate is only a default */
 } cwa_rate;
 

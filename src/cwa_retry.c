@@ -2,37 +2,29 @@
 
 #include "cwa_time.h"
 
-cwa_retry_action cwa_retry_classify(int idempotent, int status, cwa_net_error net,
-                                    int has_retry_after)
+cwa_retry_action cwa_retry_classify(int idempotent, int status, cwa_net_error net, int has_retry_after)
 {
     switch (net) {
-    case CWA_NET_NONE:
-        break;
+    case CWA_NET_NONE: break;
     case CWA_NET_CONNECT:
-    case CWA_NET_RESOLVE:
-        return CWA_RETRY_BACKOFF;
-    case CWA_NET_TLS:
-        return CWA_RETRY_NO;
+    case CWA_NET_RESOLVE: return CWA_RETRY_BACKOFF;
+    case CWA_NET_TLS: return CWA_RETRY_NO;
     case CWA_NET_SEND:
     case CWA_NET_RECV:
     case CWA_NET_TIMEOUT:
     case CWA_NET_OTHER:
-    default:
-        return idempotent ? CWA_RETRY_BACKOFF : CWA_RETRY_NO;
+    default: return idempotent ? CWA_RETRY_BACKOFF : CWA_RETRY_NO;
     }
     switch (status) {
-    case 429:
-        return has_retry_after ? CWA_RETRY_AFTER : CWA_RETRY_BACKOFF;
+    case 429: return has_retry_after ? CWA_RETRY_AFTER : CWA_RETRY_BACKOFF;
     case 503:
         if (has_retry_after)
             return CWA_RETRY_AFTER;
         return idempotent ? CWA_RETRY_BACKOFF : CWA_RETRY_NO;
     case 500:
     case 502:
-    case 504:
-        return idempotent ? CWA_RETRY_BACKOFF : CWA_RETRY_NO;
-    default:
-        return CWA_RETRY_NO;
+    case 504: return idempotent ? CWA_RETRY_BACKOFF : CWA_RETRY_NO;
+    default: return CWA_RETRY_NO;
     }
 }
 

@@ -53,8 +53,7 @@ typedef enum {
     CWA_NET_OTHER
 } cwa_net_error;
 
-cwa_retry_action cwa_retry_classify(int idempotent, int status, cwa_net_error net,
-                                    int has_retry_after);
+cwa_retry_action cwa_retry_classify(int idempotent, int status, cwa_net_error net, int has_retry_after);
 int cwa_retry_after_parse(const char *value, size_t len, double now_epoch, double *seconds);
 
 double cwa_backoff_delay(int attempt, double base, double cap, uint64_t *rng);

@@ -203,7 +203,7 @@ static int word(const char *s, size_t len, size_t *i, const char *w)
 }
 
 static const char *const wdays_short[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-static const char *const wdays_long[7] = {"monday", "tuesday", "wednesday", "thursday",
+static const char *const wdays_long[7] = {"monday", "tuesday",  "wednesday", "thursday",
                                           "friday", "saturday", "sunday"};
 static const char *const months[12] = {"jan", "feb", "mar", "apr", "may", "jun",
                                        "jul", "aug", "sep", "oct", "nov", "dec"};

@@ -30,7 +30,8 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "token_cache: %s is not a regular file", c->token_cache);
+        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "token_cache: %s is not a regular file",
+                      c->token_cache);
         return -1;
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
@@ -56,18 +57,20 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
     const cJSON *dialect = cJSON_GetObjectItem(root, "dialect");
     double now = cwa_time_now();
     if (cJSON_IsString(server) && strcmp(server->valuestring, c->server.base) == 0 &&
-        cJSON_IsString(user) && strcmp(user->valuestring, c->username) == 0 &&
-        cJSON_IsString(token) && token->valuestring[0] && cJSON_IsNumber(expires) &&
-        expires->valuedouble > now + 60 && cJSON_IsNumber(refresh_at) && cJSON_IsString(dialect)) {
+        cJSON_IsString(user) && strcmp(user->valuestring, c->username) == 0 && cJSON_IsString(token) &&
+        token->valuestring[0] && cJSON_IsNumber(expires) && expires->valuedouble > now + 60 &&
+        cJSON_IsNumber(refresh_at) && cJSON_IsString(dialect)) {
         c->token = strdup(token->valuestring);
         if (c->token) {
             c->token_gen++;
             c->token_expires = expires->valuedouble;
             c->refresh_at = refresh_at->valuedouble;
             if (c->dialect == CWA_AUTH_AUTO)
-                c->dialect = strcmp(dialect->valuestring, "apicredentials") == 0 ? CWA_AUTH_APICREDENTIALS
-                                                                                  : CWA_AUTH_APITOKEN;
-            cwa__log(c, CWA_LOG_DEBUG, "using the cached token (valid %.0fs more)", c->token_expires - now);
+                c->dialect = strcmp(dialect->valuestring, "apicredentials") == 0
+                                 ? CWA_AUTH_APICREDENTIALS
+                                 : CWA_AUTH_APITOKEN;
+            cwa__log(c, CWA_LOG_DEBUG, "using the cached token (valid %.0fs more)",
+                     c->token_expires - now);
         }
     }
     if (cJSON_IsString(token))
@@ -113,7 +116,8 @@ void cwa__token_cache_store(cwa_client *c)
         }
     }
     if (!ok)
-        cwa__log(c, CWA_LOG_WARN, "token_cache: could not write %s: %s", c->token_cache, strerror(errno));
+        cwa__log(c, CWA_LOG_WARN, "token_cache: could not write %s: %s", c->token_cache,
+                 strerror(errno));
     free(tmp);
     memset(text, 0, strlen(text));
     free(text);

@@ -57,8 +57,7 @@ int cwa_base32_decode(const char *in, size_t len, unsigned char *out, size_t cap
 int cwa_hotp_code(const unsigned char *key, size_t keylen, uint64_t counter, int digits, char *out,
                   size_t outcap)
 {
-    static const uint32_t pow10[9] = {1,      10,      100,      1000,     10000,
-                                      100000, 1000000, 10000000, 100000000};
+    static const uint32_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
     unsigned char msg[8], md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     if (!key || keylen == 0 || keylen > INT_MAX || digits < 6 || digits > 8 || !out ||

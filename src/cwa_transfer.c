@@ -134,15 +134,9 @@ int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket);
 
     switch (r->method) {
-    case CWA_GET:
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-        break;
-    case CWA_POST:
-        curl_easy_setopt(e, CURLOPT_POST, 1L);
-        break;
-    default:
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method_names[r->method]);
-        break;
+    case CWA_GET: curl_easy_setopt(e, CURLOPT_HTTPGET, 1L); break;
+    case CWA_POST: curl_easy_setopt(e, CURLOPT_POST, 1L); break;
+    default: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method_names[r->method]); break;
     }
     /* libcurl silently sends a request again when a reused connection turns
      * out dead; for a POST or PATCH the server may already have acted on
@@ -188,21 +182,15 @@ void cwa__transfer_release(cwa_client *c, cwa_req *r)
 cwa_net_error cwa__net_error(CURLcode rc)
 {
     switch (rc) {
-    case CURLE_OK:
-        return CWA_NET_NONE;
+    case CURLE_OK: return CWA_NET_NONE;
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return CWA_NET_RESOLVE;
-    case CURLE_COULDNT_CONNECT:
-        return CWA_NET_CONNECT;
-    case CURLE_OPERATION_TIMEDOUT:
-        return CWA_NET_TIMEOUT;
-    case CURLE_SEND_ERROR:
-        return CWA_NET_SEND;
+    case CURLE_COULDNT_RESOLVE_PROXY: return CWA_NET_RESOLVE;
+    case CURLE_COULDNT_CONNECT: return CWA_NET_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT: return CWA_NET_TIMEOUT;
+    case CURLE_SEND_ERROR: return CWA_NET_SEND;
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-        return CWA_NET_RECV;
+    case CURLE_PARTIAL_FILE: return CWA_NET_RECV;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -210,10 +198,8 @@ cwa_net_error cwa__net_error(CURLcode rc)
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-        return CWA_NET_TLS;
-    default:
-        return CWA_NET_OTHER;
+    case CURLE_SSL_INVALIDCERTSTATUS: return CWA_NET_TLS;
+    default: return CWA_NET_OTHER;
     }
 }
 

@@ -151,8 +151,7 @@ static int all_digits_and_dots(const char *h, size_t n)
     return 1;
 }
 
-int cwa_url_parse_server(const char *server, int allow_http, cwa_server *out, char *err,
-                         size_t errlen)
+int cwa_url_parse_server(const char *server, int allow_http, cwa_server *out, char *err, size_t errlen)
 {
     int https = 1, port = 0, loopback = 0;
     if (!out)
@@ -284,8 +283,8 @@ int cwa_url_parse_server(const char *server, int allow_http, cwa_server *out, ch
     char portbuf[8] = "";
     if (port != def)
         snprintf(portbuf, sizeof portbuf, ":%d", port);
-    snprintf(out->base, sizeof out->base, "%s://%s%s%s%s/cwa/api/v1", out->scheme,
-             ipv6 ? "[" : "", out->host, ipv6 ? "]" : "", portbuf);
+    snprintf(out->base, sizeof out->base, "%s://%s%s%s%s/cwa/api/v1", out->scheme, ipv6 ? "[" : "",
+             out->host, ipv6 ? "]" : "", portbuf);
     return 0;
 }
 
@@ -371,8 +370,7 @@ int cwa_url_append_path(cwa_buf *out, const char *path, size_t len)
     return 0;
 }
 
-int cwa_url_append_query(cwa_buf *out, int first, const char *key, const char *value,
-                         size_t vlen)
+int cwa_url_append_query(cwa_buf *out, int first, const char *key, const char *value, size_t vlen)
 {
     if (!out || !key || (!value && vlen))
         return -1;

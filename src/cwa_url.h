@@ -61,11 +61,9 @@ typedef struct cwa_server {
 } cwa_server;
 
 int cwa_url_encode(cwa_buf *out, const char *s, size_t len);
-int cwa_url_parse_server(const char *server, int allow_http, cwa_server *out, char *err,
-                         size_t errlen);
+int cwa_url_parse_server(const char *server, int allow_http, cwa_server *out, char *err, size_t errlen);
 int cwa_url_check_path(const char *path, size_t len, char *err, size_t errlen);
 int cwa_url_append_path(cwa_buf *out, const char *path, size_t len);
-int cwa_url_append_query(cwa_buf *out, int first, const char *key, const char *value,
-                         size_t vlen);
+int cwa_url_append_query(cwa_buf *out, int first, const char *key, const char *value, size_t vlen);
 
 #endif

@@ -36,10 +36,10 @@ typedef struct lcwa_deferred {
 
 typedef struct lcwa_client {
     cwa_client *client;
-    lua_State *L;       /* the thread running the current call */
-    int client_index;   /* stack index of the client userdata in L */
+    lua_State *L;     /* the thread running the current call */
+    int client_index; /* stack index of the client userdata in L */
     int debug;
-    int in_call;        /* a blocking call is running: no reentry */
+    int in_call;             /* a blocking call is running: no reentry */
     lcwa_deferred *deferred; /* collected mid-call: freed when the call ends */
     int aborted;             /* a hook caught an error the call must raise */
 } lcwa_client;

@@ -12,20 +12,38 @@ static const struct option {
     const char *name;
     opt_type type;
 } options[] = {
-    {"server", T_STRING},       {"username", T_STRING},     {"password", T_STRING},
-    {"two_factor", T_CODE},     {"totp_secret", T_STRING},  {"client_id", T_STRING},
-    {"auth", T_STRING},         {"retries", T_INTEGER},     {"rate_limit", T_RATE},
-    {"burst", T_NUMBER},        {"concurrency", T_INTEGER}, {"timeout", T_NUMBER},
-    {"connect_timeout", T_NUMBER}, {"verify_tls", T_BOOLEAN}, {"ca_file", T_STRING},
-    {"log", T_FUNCTION},        {"debug", T_BOOLEAN},       {"allow_http", T_BOOLEAN},
-    {"token_cache", T_STRING},  {"max_wait", T_NUMBER},     {"backoff_base", T_NUMBER},
+    {"server", T_STRING},
+    {"username", T_STRING},
+    {"password", T_STRING},
+    {"two_factor", T_CODE},
+    {"totp_secret", T_STRING},
+    {"client_id", T_STRING},
+    {"auth", T_STRING},
+    {"retries", T_INTEGER},
+    {"rate_limit", T_RATE},
+    {"burst", T_NUMBER},
+    {"concurrency", T_INTEGER},
+    {"timeout", T_NUMBER},
+    {"connect_timeout", T_NUMBER},
+    {"verify_tls", T_BOOLEAN},
+    {"ca_file", T_STRING},
+    {"log", T_FUNCTION},
+    {"debug", T_BOOLEAN},
+    {"allow_http", T_BOOLEAN},
+    {"token_cache", T_STRING},
+    {"max_wait", T_NUMBER},
+    {"backoff_base", T_NUMBER},
     {"backoff_cap", T_NUMBER},
 };
 
 static const char *const type_words[] = {
-    [T_STRING] = "a string", [T_NUMBER] = "a number", [T_INTEGER] = "an integer",
-    [T_BOOLEAN] = "a boolean", [T_CODE] = "a string or a function",
-    [T_RATE] = "a number or false", [T_FUNCTION] = "a function",
+    [T_STRING] = "a string",
+    [T_NUMBER] = "a number",
+    [T_INTEGER] = "an integer",
+    [T_BOOLEAN] = "a boolean",
+    [T_CODE] = "a string or a function",
+    [T_RATE] = "a number or false",
+    [T_FUNCTION] = "a function",
 };
 
 static int type_ok(lua_State *L, int idx, opt_type t)
@@ -33,13 +51,15 @@ static int type_ok(lua_State *L, int idx, opt_type t)
     switch (t) {
     case T_STRING: return lua_type(L, idx) == LUA_TSTRING;
     case T_NUMBER: return lua_type(L, idx) == LUA_TNUMBER && isfinite(lua_tonumber(L, idx));
-    case T_INTEGER: return lua_isinteger(L, idx) ||
-                           (lua_type(L, idx) == LUA_TNUMBER && lua_tonumber(L, idx) == floor(lua_tonumber(L, idx)) &&
-                            fabs(lua_tonumber(L, idx)) < 1e9);
+    case T_INTEGER:
+        return lua_isinteger(L, idx) ||
+               (lua_type(L, idx) == LUA_TNUMBER && lua_tonumber(L, idx) == floor(lua_tonumber(L, idx)) &&
+                fabs(lua_tonumber(L, idx)) < 1e9);
     case T_BOOLEAN: return lua_isboolean(L, idx);
     case T_CODE: return lua_type(L, idx) == LUA_TSTRING || lua_isfunction(L, idx);
-    case T_RATE: return (lua_type(L, idx) == LUA_TNUMBER && isfinite(lua_tonumber(L, idx))) ||
-                        (lua_isboolean(L, idx) && !lua_toboolean(L, idx));
+    case T_RATE:
+        return (lua_type(L, idx) == LUA_TNUMBER && isfinite(lua_tonumber(L, idx))) ||
+               (lua_isboolean(L, idx) && !lua_toboolean(L, idx));
     case T_FUNCTION: return lua_isfunction(L, idx);
     }
     return 0;
@@ -52,8 +72,8 @@ static void check_options(lua_State *L, int idx)
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         if (lua_type(L, -2) != LUA_TSTRING)
-            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option names are strings (got a %s key)",
-                            luaL_typename(L, -2));
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                            "cwa.new: option names are strings (got a %s key)", luaL_typename(L, -2));
         const char *name = lua_tostring(L, -2);
         const struct option *o = NULL;
         for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
@@ -66,15 +86,16 @@ static void check_options(lua_State *L, int idx)
         if (!type_ok(L, -1, o->type))
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' must be %s, not %s", name,
                             type_words[o->type],
-                            lua_type(L, -1) == LUA_TNUMBER && (o->type == T_NUMBER || o->type == T_INTEGER ||
-                                                               o->type == T_RATE)
+                            lua_type(L, -1) == LUA_TNUMBER &&
+                                    (o->type == T_NUMBER || o->type == T_INTEGER || o->type == T_RATE)
                                 ? "a number that is not finite or whole"
                                 : luaL_typename(L, -1));
         if (lua_type(L, -1) == LUA_TSTRING) {
             size_t n;
             const char *s = lua_tolstring(L, -1, &n);
             if (strlen(s) != n)
-                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' contains a NUL byte", name);
+                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' contains a NUL byte",
+                                name);
         }
         lua_pop(L, 1);
     }
@@ -192,8 +213,9 @@ int lcwa_client_new(lua_State *L)
         else if (strcmp(auth, "apicredentials") == 0)
             cfg.auth = CWA_AUTH_APICREDENTIALS;
         else
-            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
-                            "cwa.new: option 'auth' must be \"auto\", \"apitoken\" or \"apicredentials\"");
+            lcwa_raise_code(
+                L, CWA_E_INVALID_ARGUMENT,
+                "cwa.new: option 'auth' must be \"auto\", \"apitoken\" or \"apicredentials\"");
     }
     double d;
     if (opt_number(L, 1, "retries", &d))
@@ -334,9 +356,7 @@ static int add_query_value(lua_State *L, cwa_req *r, const char *key, int vidx)
     size_t n;
     const char *v;
     switch (lua_type(L, vidx)) {
-    case LUA_TSTRING:
-        v = lua_tolstring(L, vidx, &n);
-        return cwa_req_query(r, key, v, n);
+    case LUA_TSTRING: v = lua_tolstring(L, vidx, &n); return cwa_req_query(r, key, v, n);
     case LUA_TNUMBER:
         if (lua_isinteger(L, vidx))
             lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, vidx));
@@ -349,8 +369,7 @@ static int add_query_value(lua_State *L, cwa_req *r, const char *key, int vidx)
     case LUA_TBOOLEAN:
         v = lua_toboolean(L, vidx) ? "true" : "false";
         return cwa_req_query(r, key, v, strlen(v));
-    default:
-        return -2;
+    default: return -2;
     }
 }
 
@@ -397,7 +416,8 @@ void lcwa_add_query(lua_State *L, int idx, cwa_req *r)
                 /* a map, not a list: nothing sensible to send */
                 cwa_req_free(r);
                 lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
-                                "query: parameter '%s' must be a list, not a table with named fields", key);
+                                "query: parameter '%s' must be a list, not a table with named fields",
+                                key);
             }
             luaL_buffinit(L, &b);
             rc = 0;
@@ -422,8 +442,9 @@ void lcwa_add_query(lua_State *L, int idx, cwa_req *r)
         if (rc != 0) {
             cwa_req_free(r);
             if (rc == -2)
-                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
-                                "query: parameter '%s' must be a string, number, boolean or list of those", key);
+                lcwa_raise_code(
+                    L, CWA_E_INVALID_ARGUMENT,
+                    "query: parameter '%s' must be a string, number, boolean or list of those", key);
             lcwa_raise_code(L, CWA_E_NOMEM, "out of memory");
         }
         lua_pop(L, 1);
@@ -440,10 +461,12 @@ static int client_request(lua_State *L)
     int method = luaL_checkoption(L, 2, NULL, method_names);
     size_t plen, blen = 0;
     if (lua_type(L, 3) != LUA_TSTRING)
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s", luaL_typename(L, 3));
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s",
+                               luaL_typename(L, 3));
     const char *path = lua_tolstring(L, 3, &plen);
     if (!lua_isnoneornil(L, 4) && !lua_istable(L, 4))
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s", luaL_typename(L, 4));
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s",
+                               luaL_typename(L, 4));
     const char *body = NULL;
     if (!lua_isnoneornil(L, 5)) {
         if (lua_type(L, 5) != LUA_TSTRING)

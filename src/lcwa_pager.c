@@ -106,8 +106,8 @@ static int opt_int(lua_State *L, int t, const char *key, long dflt, long lo, lon
                             luaL_typename(L, -1));
         v = (long)lua_tonumber(L, -1);
         if (v < lo || v > hi)
-            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: must be between %ld and %ld (got %ld)", key, lo,
-                            hi, v);
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: must be between %ld and %ld (got %ld)", key,
+                            lo, hi, v);
     }
     lua_pop(L, 1);
     return (int)(v > 2147483647L ? 2147483647L : v);
@@ -117,7 +117,8 @@ static const char *opt_str(lua_State *L, int t, const char *key)
 {
     lua_getfield(L, t, key);
     if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
-        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: expected a string, got %s", key, luaL_typename(L, -1));
+        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: expected a string, got %s", key,
+                        luaL_typename(L, -1));
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1); /* kept alive by the options table */
     return s;
@@ -129,7 +130,8 @@ int lcwa_client_pages(lua_State *L)
 {
     lcwa_client *lc = lcwa_check_client(L, 1);
     if (lua_type(L, 2) != LUA_TSTRING)
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s", luaL_typename(L, 2));
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s",
+                               luaL_typename(L, 2));
     const char *path = lua_tostring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     cwa_pager_opts o = {0};
@@ -160,7 +162,8 @@ int lcwa_client_pages(lua_State *L)
         while (lua_next(L, q)) {
             lua_pop(L, 1);
             if (lua_type(L, -1) != LUA_TSTRING)
-                return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: parameter names must be strings");
+                return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                                       "query: parameter names must be strings");
             lua_pushvalue(L, -1);
             lua_rawseti(L, sorted, ++nk);
         }
@@ -176,7 +179,8 @@ int lcwa_client_pages(lua_State *L)
             keys[n] = lua_tostring(L, -1);
             lua_rawget(L, q);
             if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
-                return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: parameter '%s' must be a string", keys[n]);
+                return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                                       "query: parameter '%s' must be a string", keys[n]);
             values[n] = lua_tostring(L, -1);
             lua_rawseti(L, sorted, nk + i); /* keep the string alive */
             n++;

@@ -42,9 +42,11 @@ int lcwa_client_submit(lua_State *L)
     lcwa_client *lc = lcwa_check_client(L, 1);
     int method = luaL_checkoption(L, 2, NULL, methods);
     if (lua_type(L, 3) != LUA_TSTRING)
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s", luaL_typename(L, 3));
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s",
+                               luaL_typename(L, 3));
     if (!lua_isnoneornil(L, 4) && !lua_istable(L, 4))
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s", luaL_typename(L, 4));
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s",
+                               luaL_typename(L, 4));
     if (!lua_isnoneornil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
         return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "body: expected JSON text");
     size_t plen, blen = 0;
@@ -126,7 +128,8 @@ static int request_result(lua_State *L)
 {
     lcwa_request *lr = check_request(L);
     if (!lr->req || !cwa_req_done(lr->req))
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the request is %s", lr->req ? "not done" : "closed");
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the request is %s",
+                               lr->req ? "not done" : "closed");
     lcwa_client *lc = push_client(L, 1);
     if (!lc)
         return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the client of this request is closed");

@@ -21,7 +21,7 @@ static const char *const COMPUTER =
     " \"Tags\": []}";
 
 typedef struct outcome {
-    int rc;              /* eval result, or -2 when the parse failed */
+    int rc; /* eval result, or -2 when the parse failed */
     cwa_cond_error err;
 } outcome;
 
@@ -46,8 +46,14 @@ static outcome run_d(const char *cond, const char *json, cwa_dialect d)
     return o;
 }
 
-static int ev_d(const char *cond, cwa_dialect d) { return run_d(cond, COMPUTER, d).rc; }
-static int ev(const char *cond) { return ev_d(cond, CWA_DIALECT_ANY); }
+static int ev_d(const char *cond, cwa_dialect d)
+{
+    return run_d(cond, COMPUTER, d).rc;
+}
+static int ev(const char *cond)
+{
+    return ev_d(cond, CWA_DIALECT_ANY);
+}
 
 static cwa_cond_error perr_d(const char *cond, size_t len, cwa_dialect d)
 {
@@ -98,19 +104,19 @@ static int round_trips(const char *cond)
     return ev(cond) == ev(a);
 }
 
-#define CHECK_ERR(text, msg)                                                   \
-    do {                                                                       \
-        cwa_cond_error e_ = perr(text);                                        \
-        CHECK(e_.kind == CWA_COND_ERR_SYNTAX);                                 \
-        CHECK_STR(e_.message, msg);                                            \
+#define CHECK_ERR(text, msg)                                                                            \
+    do {                                                                                                \
+        cwa_cond_error e_ = perr(text);                                                                 \
+        CHECK(e_.kind == CWA_COND_ERR_SYNTAX);                                                          \
+        CHECK_STR(e_.message, msg);                                                                     \
     } while (0)
 
-#define CHECK_ERR_PREFIX(text, prefix)                                         \
-    do {                                                                       \
-        cwa_cond_error e_ = perr(text);                                        \
-        CHECK(e_.kind == CWA_COND_ERR_SYNTAX);                                 \
-        if (strncmp(e_.message, prefix, strlen(prefix)) != 0)                  \
-            CHECK_STR(e_.message, prefix);                                     \
+#define CHECK_ERR_PREFIX(text, prefix)                                                                  \
+    do {                                                                                                \
+        cwa_cond_error e_ = perr(text);                                                                 \
+        CHECK(e_.kind == CWA_COND_ERR_SYNTAX);                                                          \
+        if (strncmp(e_.message, prefix, strlen(prefix)) != 0)                                           \
+            CHECK_STR(e_.message, prefix);                                                              \
     } while (0)
 
 /* ------------------------------------------------------------ operators */
@@ -150,7 +156,7 @@ UNIT_TEST(cond_numeric_ordering)
 
 UNIT_TEST(cond_numeric_compares_numerically_not_textually)
 {
-    CHECK(ev("Id > 5") == 1);  /* "42" < "5" as text */
+    CHECK(ev("Id > 5") == 1); /* "42" < "5" as text */
     CHECK(ev("Id < 100") == 1);
     CHECK(ev("TotalMemory > 9999") == 1);
 }
@@ -160,7 +166,7 @@ UNIT_TEST(cond_numeric_string_field_vs_number)
     CHECK(ev("SerialNumber = 12345") == 1);
     CHECK(ev("SerialNumber > 9999") == 1); /* numerically, not "12345" < "9999" */
     CHECK(ev("SerialNumber < 200000") == 1);
-    CHECK(ev("ComputerName = 5") == 0);    /* not numeric: compared as text */
+    CHECK(ev("ComputerName = 5") == 0); /* not numeric: compared as text */
 }
 
 UNIT_TEST(cond_quoted_number_vs_number_field)
@@ -624,8 +630,7 @@ UNIT_TEST(cond_error_trailing_garbage)
 {
     CHECK_ERR("Id = 1 Status = 2",
               "column 8: expected 'and', 'or' or the end of the condition, found 'Status'");
-    CHECK_ERR("Id = 1 'x'",
-              "column 8: expected 'and', 'or' or the end of the condition, found ''x''");
+    CHECK_ERR("Id = 1 'x'", "column 8: expected 'and', 'or' or the end of the condition, found ''x''");
     CHECK_ERR("Id = 1 ,", "column 8: expected 'and', 'or' or the end of the condition, found ','");
 }
 
@@ -723,8 +728,7 @@ UNIT_TEST(cond_dialect_apitoken_rejects_general_not)
     CHECK(parses_d("not (Status = 'Offline')", CWA_DIALECT_APICREDENTIALS));
     CHECK(parses_d("not (Status = 'Offline')", CWA_DIALECT_ANY));
     /* prefix not stays legal everywhere */
-    CHECK(parses_d("Name not like 'x%' and Id not in (1) and T not contains 'y'",
-                   CWA_DIALECT_APITOKEN));
+    CHECK(parses_d("Name not like 'x%' and Id not in (1) and T not contains 'y'", CWA_DIALECT_APITOKEN));
 }
 
 UNIT_TEST(cond_dialect_not_before_startswith_rejected)
@@ -883,7 +887,8 @@ UNIT_TEST(cond_format_canonical)
     CHECK_STR(fmt("Id eq 5", b, sizeof b), "Id = 5");
     CHECK_STR(fmt("Id <> 5", b, sizeof b), "Id != 5");
     CHECK_STR(fmt("Id>=-5.25", b, sizeof b), "Id >= -5.25");
-    CHECK_STR(fmt("Name \"x\"", b, sizeof b), "(error: column 6: expected an operator after 'Name', found '\"x\"')");
+    CHECK_STR(fmt("Name \"x\"", b, sizeof b),
+              "(error: column 6: expected an operator after 'Name', found '\"x\"')");
     CHECK_STR(fmt("Name = \"x\"", b, sizeof b), "Name = 'x'");
     CHECK_STR(fmt("A NOT LIKE 'x%' AND B IN (1,'two',TRUE,null,2024-01-02)", b, sizeof b),
               "A not like 'x%' and B in (1, 'two', true, null, 2024-01-02)");
@@ -1027,7 +1032,8 @@ UNIT_TEST(cond_eval_many_records_reuses_tree)
 
 UNIT_TEST(cond_eval_field_value_types)
 {
-    const char *rec = "{\"N\": 1.5, \"B\": true, \"S\": \"2024-01-01\", \"Z\": \"2024-01-01T00:00:00Z\"}";
+    const char *rec =
+        "{\"N\": 1.5, \"B\": true, \"S\": \"2024-01-01\", \"Z\": \"2024-01-01T00:00:00Z\"}";
     CHECK(run_d("N = 1.5", rec, CWA_DIALECT_ANY).rc == 1);
     CHECK(run_d("N > 1", rec, CWA_DIALECT_ANY).rc == 1);
     CHECK(run_d("N like '1.5'", rec, CWA_DIALECT_ANY).rc == 1);
@@ -1105,16 +1111,36 @@ static const char *gen_pick(gen *g, const char *const *list, size_t n)
 
 static void gen_expr(gen *g, int depth)
 {
-    static const char *const names[] = {"Id", "Client.Id", "Status", "OpenPortsTCP",
-                                         "Comment", "ComputerName", "RemoteAgentLastContact",
-                                         "IsMaster", "FreeMemory", "Client.Name"};
-    static const char *const ops[] = {" = ", "=", " != ", "<>", " > ", "<", " >= ", "<=",
-                                      " eq ", " like ", " not like ", " contains ",
-                                      " not contains ", " startswith ", " endswith "};
-    static const char *const vals[] = {"'a''b'", "\"x\"", "'Online'", "42", "-1.5", "0",
-                                       "2024-02-14", "2024-02-14T10:30:00.5", "'2024-02-14'",
-                                       "true", "False", "null", "'%O''%'", "'W_B%'", "''",
-                                       "'\xc3\xa9'", "3389"};
+    static const char *const names[] = {"Id",
+                                        "Client.Id",
+                                        "Status",
+                                        "OpenPortsTCP",
+                                        "Comment",
+                                        "ComputerName",
+                                        "RemoteAgentLastContact",
+                                        "IsMaster",
+                                        "FreeMemory",
+                                        "Client.Name"};
+    static const char *const ops[] = {" = ",
+                                      "=",
+                                      " != ",
+                                      "<>",
+                                      " > ",
+                                      "<",
+                                      " >= ",
+                                      "<=",
+                                      " eq ",
+                                      " like ",
+                                      " not like ",
+                                      " contains ",
+                                      " not contains ",
+                                      " startswith ",
+                                      " endswith "};
+    static const char *const vals[] = {"'a''b'",       "\"x\"",  "'Online'",   "42",
+                                       "-1.5",         "0",      "2024-02-14", "2024-02-14T10:30:00.5",
+                                       "'2024-02-14'", "true",   "False",      "null",
+                                       "'%O''%'",      "'W_B%'", "''",         "'\xc3\xa9'",
+                                       "3389"};
     unsigned r = next_rand(&g->seed) % 10;
     if (depth < 4 && r < 2) {
         gen_expr(g, depth + 1);
@@ -1150,8 +1176,8 @@ static void gen_expr(gen *g, int depth)
  * canonical text is a fixed point and evaluates the same way. */
 UNIT_TEST(cond_fuzz_grammar_and_mutations)
 {
-    static const char *const junk[] = {"(", ")", "'", "\"", ",", "==", "not ", "\xff", ".",
-                                       "\\", "%", " and", "or ", "in", "5a", "\x01"};
+    static const char *const junk[] = {"(", ")",  "'", "\"",   ",",   "==", "not ", "\xff",
+                                       ".", "\\", "%", " and", "or ", "in", "5a",   "\x01"};
     gen g;
     g.seed = 12345;
     cJSON *rec = cJSON_Parse(COMPUTER);

@@ -41,8 +41,8 @@ UNIT_TEST(hdr_status_lines)
 UNIT_TEST(hdr_bad_status_lines_reset_and_stay_absent)
 {
     const char *bad[] = {"HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n", "HTTP/ 200 OK\r\n",
-                         "HTTP/1.1200 OK\r\n", "HTTP/1.1 abc\r\n", "HTTP/1.1\r\n", "HTTP/\r\n",
-                         "HTTP/1.1 -20 x\r\n"};
+                         "HTTP/1.1200 OK\r\n", "HTTP/1.1 abc\r\n",     "HTTP/1.1\r\n",
+                         "HTTP/\r\n",          "HTTP/1.1 -20 x\r\n"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         cwa_headers h;
         cwa_headers_init(&h);
@@ -86,9 +86,15 @@ UNIT_TEST(hdr_pagination_headers)
 
 UNIT_TEST(hdr_numbers_must_fully_parse)
 {
-    const char *bad[] = {"X-Page: \r\n", "X-Page: -1\r\n", "X-Page: +1\r\n", "X-Page: 1 2\r\n",
-                         "X-Page: 1.5\r\n", "X-Page: 0x10\r\n", "X-Page: 12abc\r\n",
-                         "X-Page: 99999999999999999999999999\r\n", "X-Page: 9223372036854775808\r\n",
+    const char *bad[] = {"X-Page: \r\n",
+                         "X-Page: -1\r\n",
+                         "X-Page: +1\r\n",
+                         "X-Page: 1 2\r\n",
+                         "X-Page: 1.5\r\n",
+                         "X-Page: 0x10\r\n",
+                         "X-Page: 12abc\r\n",
+                         "X-Page: 99999999999999999999999999\r\n",
+                         "X-Page: 9223372036854775808\r\n",
                          "X-Page: 1\r2\r\n"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         cwa_headers h;
@@ -219,9 +225,19 @@ UNIT_TEST(hdr_ignores_malformed_lines)
     cwa_headers h, ref;
     cwa_headers_init(&h);
     cwa_headers_init(&ref);
-    const char *junk[] = {"\r\n", "\n", "", "no colon here\r\n", ": 5\r\n", "X-Page : 5\r\n",
-                          " X-Page: 5\r\n", "\tX-Page: 5\r\n", "X Page: 5\r\n", "X-Pages: 5\r\n",
-                          "X-Pag: 5\r\n", "X-Page-: 5\r\n", "http/1.1 200 OK\r\n"};
+    const char *junk[] = {"\r\n",
+                          "\n",
+                          "",
+                          "no colon here\r\n",
+                          ": 5\r\n",
+                          "X-Page : 5\r\n",
+                          " X-Page: 5\r\n",
+                          "\tX-Page: 5\r\n",
+                          "X Page: 5\r\n",
+                          "X-Pages: 5\r\n",
+                          "X-Pag: 5\r\n",
+                          "X-Page-: 5\r\n",
+                          "http/1.1 200 OK\r\n"};
     for (size_t k = 0; k < sizeof junk / sizeof *junk; k++)
         feed(&h, junk[k]);
     CHECK(memcmp(&h, &ref, sizeof h) == 0);
@@ -253,8 +269,9 @@ UNIT_TEST(hdr_pseudo_random_bytes_do_not_crash)
 {
     /* A cheap stand-in for the fuzzer: many random lines with header-ish
      * prefixes, checked by ASan/UBSan in the sanitize build. */
-    static const char *prefixes[] = {"", "HTTP/", "HTTP/1.1 ", "X-Page:", "Retry-After: ",
-                                     "Date: ", "Location: ", "Content-Type:", "X-RateLimit-Reset:"};
+    static const char *prefixes[] = {"",           "HTTP/",         "HTTP/1.1 ",
+                                     "X-Page:",    "Retry-After: ", "Date: ",
+                                     "Location: ", "Content-Type:", "X-RateLimit-Reset:"};
     unsigned long long s = 88172645463325252ULL;
     char line[700];
     cwa_headers h;

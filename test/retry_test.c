@@ -47,8 +47,7 @@ UNIT_TEST(retry_network_errors)
     CHECK(cwa_retry_classify(0, 0, CWA_NET_CONNECT, 0) == CWA_RETRY_BACKOFF);
     CHECK(cwa_retry_classify(0, 0, CWA_NET_RESOLVE, 0) == CWA_RETRY_BACKOFF);
     CHECK(cwa_retry_classify(1, 0, CWA_NET_CONNECT, 0) == CWA_RETRY_BACKOFF);
-    static const cwa_net_error maybe[] = {CWA_NET_SEND, CWA_NET_RECV, CWA_NET_TIMEOUT,
-                                          CWA_NET_OTHER};
+    static const cwa_net_error maybe[] = {CWA_NET_SEND, CWA_NET_RECV, CWA_NET_TIMEOUT, CWA_NET_OTHER};
     for (size_t k = 0; k < 4; k++) {
         CHECK(cwa_retry_classify(1, 0, maybe[k], 0) == CWA_RETRY_BACKOFF);
         CHECK(cwa_retry_classify(0, 0, maybe[k], 0) == CWA_RETRY_NO);
@@ -75,9 +74,23 @@ UNIT_TEST(retry_after_seconds)
 UNIT_TEST(retry_after_rejects)
 {
     double s = 99;
-    const char *bad[] = {"",       "   ", "-1",  "+1",     "1e3",    "1.",
-                         ".5",     "1 2", "abc", "12abc",  "0x10",   "1000000001",
-                         "99999999999999999999999999999999999999", "1,5", "inf", "nan", "1000000000.5"};
+    const char *bad[] = {"",
+                         "   ",
+                         "-1",
+                         "+1",
+                         "1e3",
+                         "1.",
+                         ".5",
+                         "1 2",
+                         "abc",
+                         "12abc",
+                         "0x10",
+                         "1000000001",
+                         "99999999999999999999999999999999999999",
+                         "1,5",
+                         "inf",
+                         "nan",
+                         "1000000000.5"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
         CHECK(ra(bad[k], 1e9, &s) == -1);
     CHECK(s == 99);

@@ -48,8 +48,8 @@ UNIT_TEST(totp_base32_rejects)
 {
     unsigned char out[32];
     size_t n = 77;
-    const char *bad[] = {"MZXW1", "MZXW8", "MZXW0", "MZ_XW", "MZ.XW", "MZ=XW", "M=", "MZX",
-                         "MZXW6Y", "A", "MZXW6YT\xc3\xa9", "MZ\tXW"};
+    const char *bad[] = {"MZXW1", "MZXW8", "MZXW0",  "MZ_XW", "MZ.XW",           "MZ=XW",
+                         "M=",    "MZX",   "MZXW6Y", "A",     "MZXW6YT\xc3\xa9", "MZ\tXW"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
         CHECK(b32(bad[k], out, sizeof out, &n) == -1);
     CHECK(n == 77);

@@ -148,8 +148,7 @@ UNIT_TEST(url_server_plain_http_needs_loopback)
     cwa_server s;
     char err[256] = "";
     CHECK(server("http://automate.example.com", 0, &s, err) == -1);
-    CHECK_STR(err,
-              "server: plain http is only allowed to loopback addresses (set allow_http = true)");
+    CHECK_STR(err, "server: plain http is only allowed to loopback addresses (set allow_http = true)");
     CHECK(server("http://automate.example.com", 1, &s, err) == 0);
     CHECK_EQ(s.base, "http://automate.example.com/cwa/api/v1");
     CHECK(server("http://128.0.0.1", 0, &s, err) == -1);
@@ -285,13 +284,12 @@ UNIT_TEST(url_check_path_accepts)
 
 UNIT_TEST(url_check_path_rejects)
 {
-    const char *bad[] = {"",           "1abc",      ".",          "..",         "./x",
-                         "/../etc",    "/a/..",     "/a/./b",     "/a/%2e%2E/b", "/a/%2e",
-                         "/a/.%2e",    "/a/%2E./b", "/a?b=1",     "/a#frag",    "/a\\b",
-                         "\\a",        "//host/x",  "/a//b",      "/a/b//",     "/a%2fb",
-                         "/a%2F..",    "/a%5cb",    "/a%00b",     "/a%0d%0aX: y", "/a\rb",
-                         "/a\nb",      "/a\tb",     "/a\x7f",     "?x",         "#x",
-                         "%2e%2e/x",   "http://evil/x"};
+    const char *bad[] = {"",         "1abc",         ".",           "..",     "./x",      "/../etc",
+                         "/a/..",    "/a/./b",       "/a/%2e%2E/b", "/a/%2e", "/a/.%2e",  "/a/%2E./b",
+                         "/a?b=1",   "/a#frag",      "/a\\b",       "\\a",    "//host/x", "/a//b",
+                         "/a/b//",   "/a%2fb",       "/a%2F..",     "/a%5cb", "/a%00b",   "/a%0d%0aX: y",
+                         "/a\rb",    "/a\nb",        "/a\tb",       "/a\x7f", "?x",       "#x",
+                         "%2e%2e/x", "http://evil/x"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         CHECK(!path_ok(bad[k]));
         if (path_ok(bad[k]))
