@@ -69,6 +69,12 @@ void lcwa_push_failure(lua_State *L, lcwa_client *lc, int client_idx, const cwa_
 void lcwa_abort_with(lcwa_client *lc, lua_State *L);
 /* Pushes the decoded body kept for r (or nil) and forgets it. */
 void lcwa_take_value(lua_State *L, int client_idx, const cwa_req *r);
+/* The request of the arguments (client, method, path [, query [, body]])
+ * at 1..5; raises InvalidArgument on bad ones. */
+cwa_req *lcwa_request_args(lua_State *L, lcwa_client *lc);
+/* Pushes the client of the pager or request at idx (its uservalue 1);
+ * returns it, or NULL when it is closed. */
+lcwa_client *lcwa_owner(lua_State *L, int idx);
 /* Adds the query table at idx to r; raises InvalidArgument on bad values. */
 void lcwa_add_query(lua_State *L, int idx, cwa_req *r);
 

@@ -455,32 +455,43 @@ void lcwa_add_query(lua_State *L, int idx, cwa_req *r)
 static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
 
 /* client:request(method, path [, query [, body]]) -> decoded body or nil */
-static int client_request(lua_State *L)
+cwa_req *lcwa_request_args(lua_State *L, lcwa_client *lc)
 {
-    lcwa_client *lc = lcwa_check_client(L, 1);
     int method = luaL_checkoption(L, 2, NULL, method_names);
-    size_t plen, blen = 0;
     if (lua_type(L, 3) != LUA_TSTRING)
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s",
-                               luaL_typename(L, 3));
-    const char *path = lua_tolstring(L, 3, &plen);
+        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s",
+                        luaL_typename(L, 3));
     if (!lua_isnoneornil(L, 4) && !lua_istable(L, 4))
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s",
-                               luaL_typename(L, 4));
-    const char *body = NULL;
-    if (!lua_isnoneornil(L, 5)) {
-        if (lua_type(L, 5) != LUA_TSTRING)
-            return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "body: expected JSON text");
-        body = lua_tolstring(L, 5, &blen);
-    }
+        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s",
+                        luaL_typename(L, 4));
+    if (!lua_isnoneornil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
+        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "body: expected JSON text");
+    size_t plen, blen = 0;
+    const char *path = lua_tolstring(L, 3, &plen);
+    const char *body = lua_isnoneornil(L, 5) ? NULL : lua_tolstring(L, 5, &blen);
     cwa_error err = {0};
     cwa_req *r = cwa_req_new(lc->client, (cwa_method)method, path, plen, body, blen, &err);
     if (!r) {
         lcwa_push_error(L, &err);
         cwa_error_clear(&err);
-        return lua_error(L);
+        lua_error(L);
     }
     lcwa_add_query(L, 4, r);
+    return r;
+}
+
+lcwa_client *lcwa_owner(lua_State *L, int idx)
+{
+    lua_getiuservalue(L, idx, 1);
+    lcwa_client *lc = luaL_testudata(L, -1, LCWA_CLIENT);
+    return lc && lc->client ? lc : NULL;
+}
+
+static int client_request(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    cwa_req *r = lcwa_request_args(L, lc);
+    cwa_error err = {0};
     lcwa_enter(lc, L, 1);
     int rc = cwa_client_run(lc->client, r, -1, &err);
     if (rc < 0 || cwa_req_error(r)->code != CWA_OK) {

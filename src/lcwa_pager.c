@@ -14,20 +14,12 @@ static lcwa_pager *check_pager(lua_State *L)
     return luaL_checkudata(L, 1, LCWA_PAGER);
 }
 
-/* Pushes the pager's client; returns its lcwa_client (NULL when closed). */
-static lcwa_client *push_client(lua_State *L, int pager_idx)
-{
-    lua_getiuservalue(L, pager_idx, 1);
-    lcwa_client *lc = luaL_testudata(L, -1, LCWA_CLIENT);
-    return lc && lc->client ? lc : NULL;
-}
-
 static int pager_close(lua_State *L)
 {
     lcwa_pager *lp = check_pager(L);
     if (!lp->pager)
         return 0;
-    lcwa_client *lc = push_client(L, 1);
+    lcwa_client *lc = lcwa_owner(L, 1);
     cwa_pager *p = lp->pager;
     lp->pager = NULL;
     if (lc)
@@ -41,7 +33,7 @@ static int pager_next(lua_State *L)
     lcwa_pager *lp = check_pager(L);
     if (!lp->pager)
         return 0;
-    lcwa_client *lc = push_client(L, 1);
+    lcwa_client *lc = lcwa_owner(L, 1);
     if (!lc) {
         lp->pager = NULL; /* freed with its client */
         return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the client of this listing is closed");

@@ -14,13 +14,6 @@ static lcwa_request *check_request(lua_State *L)
     return luaL_checkudata(L, 1, LCWA_REQUEST);
 }
 
-static lcwa_client *push_client(lua_State *L, int idx)
-{
-    lua_getiuservalue(L, idx, 1);
-    lcwa_client *lc = luaL_testudata(L, -1, LCWA_CLIENT);
-    return lc && lc->client ? lc : NULL;
-}
-
 static int request_close(lua_State *L)
 {
     lcwa_request *lr = check_request(L);
@@ -28,7 +21,7 @@ static int request_close(lua_State *L)
         return 0;
     cwa_req *r = lr->req;
     lr->req = NULL;
-    lcwa_client *lc = push_client(L, 1);
+    lcwa_client *lc = lcwa_owner(L, 1);
     if (lc)
         lcwa_release(lc, L, lua_gettop(L), NULL, r);
     lua_pop(L, 1);
@@ -38,28 +31,8 @@ static int request_close(lua_State *L)
 /* client:submit(method, path [, query [, body]]) -> cwa.Request */
 int lcwa_client_submit(lua_State *L)
 {
-    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
     lcwa_client *lc = lcwa_check_client(L, 1);
-    int method = luaL_checkoption(L, 2, NULL, methods);
-    if (lua_type(L, 3) != LUA_TSTRING)
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s",
-                               luaL_typename(L, 3));
-    if (!lua_isnoneornil(L, 4) && !lua_istable(L, 4))
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s",
-                               luaL_typename(L, 4));
-    if (!lua_isnoneornil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "body: expected JSON text");
-    size_t plen, blen = 0;
-    const char *path = lua_tolstring(L, 3, &plen);
-    const char *body = lua_isnoneornil(L, 5) ? NULL : lua_tolstring(L, 5, &blen);
-    cwa_error err = {0};
-    cwa_req *r = cwa_req_new(lc->client, (cwa_method)method, path, plen, body, blen, &err);
-    if (!r) {
-        lcwa_push_error(L, &err);
-        cwa_error_clear(&err);
-        return lua_error(L);
-    }
-    lcwa_add_query(L, 4, r);
+    cwa_req *r = lcwa_request_args(L, lc);
     lcwa_request *lr = lua_newuserdatauv(L, sizeof *lr, 1);
     lr->req = r;
     luaL_setmetatable(L, LCWA_REQUEST);
@@ -130,7 +103,7 @@ static int request_result(lua_State *L)
     if (!lr->req || !cwa_req_done(lr->req))
         return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the request is %s",
                                lr->req ? "not done" : "closed");
-    lcwa_client *lc = push_client(L, 1);
+    lcwa_client *lc = lcwa_owner(L, 1);
     if (!lc)
         return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "the client of this request is closed");
     int client_idx = lua_gettop(L);
