@@ -26,43 +26,7 @@ local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
   .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
   .. "CONNECTWISE_AUTOMATE_RATE_LIMIT CWA_FORMAT COLUMNS XDG_CONFIG_HOME; "
 
--- Splits CSV text (RFC 4180 quoting) into rows of fields.
-local function parse_csv(text)
-  local rows, row, field, i, n = {}, {}, {}, 1, #text
-  local quoted = false
-  while i <= n do
-    local ch = text:sub(i, i)
-    if quoted then
-      if ch == '"' then
-        if text:sub(i + 1, i + 1) == '"' then
-          field[#field + 1] = '"'
-          i = i + 1
-        else
-          quoted = false
-        end
-      else
-        field[#field + 1] = ch
-      end
-    elseif ch == '"' then
-      quoted = true
-    elseif ch == "," then
-      row[#row + 1] = table.concat(field)
-      field = {}
-    elseif ch == "\n" then
-      row[#row + 1] = table.concat(field)
-      rows[#rows + 1] = row
-      row, field = {}, {}
-    elseif ch ~= "\r" then
-      field[#field + 1] = ch
-    end
-    i = i + 1
-  end
-  if #field > 0 or #row > 0 then
-    row[#row + 1] = table.concat(field)
-    rows[#rows + 1] = row
-  end
-  return rows
-end
+local parse_csv = require("support.csv").read
 
 local function lines_of(text)
   local out = {}

@@ -21,38 +21,7 @@ local function lines_of(text)
   return out
 end
 
--- Minimal RFC 4180 reader (quoted fields, doubled quotes).
-local function parse_csv(text)
-  local rows = {}
-  local row, field, quoted = {}, {}, false
-  local i = 1
-  while i <= #text do
-    local ch = text:sub(i, i)
-    if quoted then
-      if ch == '"' and text:sub(i + 1, i + 1) == '"' then
-        field[#field + 1] = '"'
-        i = i + 1
-      elseif ch == '"' then
-        quoted = false
-      else
-        field[#field + 1] = ch
-      end
-    elseif ch == '"' then
-      quoted = true
-    elseif ch == "," then
-      row[#row + 1] = table.concat(field)
-      field = {}
-    elseif ch == "\n" then
-      row[#row + 1] = table.concat(field)
-      rows[#rows + 1] = row
-      row, field = {}, {}
-    else
-      field[#field + 1] = ch
-    end
-    i = i + 1
-  end
-  return rows
-end
+local parse_csv = require("support.csv").read
 
 local UNSET = "unset CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS CONNECTWISE_AUTOMATE_2FA "
   .. "CONNECTWISE_AUTOMATE_AUTH CONNECTWISE_AUTOMATE_RATE_LIMIT; "
