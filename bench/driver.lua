@@ -178,7 +178,16 @@ local function run_peer(sim, id, page_size, extra_args, env, timeout)
   sh(cmd)
   local elapsed = now() - t0
   write_pids()
-  local r = {stats = sim:stats()}
+  -- Requests a client abandoned (a pager's look-ahead past the end) are
+  -- still answered after the simulator's latency and counted then: wait for
+  -- them, so they count against this peer and not the next one after reset.
+  local st = sim:stats()
+  for _ = 1, 40 do
+    if (st.in_flight or 0) == 0 then break end
+    sleep(0.05)
+    st = sim:stats()
+  end
+  local r = {stats = st}
   local times = read_file(timefile) or ""
   local e, u, s, m = times:match("([%d.]+) ([%d.]+) ([%d.]+) (%d+)%s*$")
   r.wall = tonumber(e) or elapsed
