@@ -183,7 +183,10 @@ describe("fault matrix, 20,000 computers", function()
     exactly_once(r)
     local f = r.stats.faults
     assert.is_true(f.fail + f.drop + f.malformed > 0, "no fault injected")
-    assert.is_true(r.s429 <= 3, "429s " .. r.s429)
+    -- A dropped connection that libcurl had reused is sent again by libcurl
+    -- itself (a GET): the server counts two requests where the client's
+    -- bucket counted one, so each drop may cost one 429 at the edge.
+    assert.is_true(r.s429 <= 3 + f.drop, ("429s %d, drops %d"):format(r.s429, f.drop))
     local tokens = r.stats.logins + r.stats.refreshes
     assert.is_true(tokens <= r.elapsed + 2, ("%d tokens in %.1fs"):format(tokens, r.elapsed))
     assert.is_true(r.s401 <= 2, "401s " .. r.s401)
