@@ -169,13 +169,10 @@ void cwa_req_free(cwa_req *r);
 unsigned long cwa_req_id(const cwa_req *r);
 int cwa_req_done(const cwa_req *r);
 /* After completion: status, whether decode kept a value (has_body), the
- * error (code CWA_OK on success), and the page info of a list request. */
+ * error (code CWA_OK on success). */
 long cwa_req_status(const cwa_req *r);
 int cwa_req_has_body(const cwa_req *r);
 const cwa_error *cwa_req_error(const cwa_req *r);
-const cwa_page_info *cwa_req_page(const cwa_req *r);
-void *cwa_req_userdata(const cwa_req *r);
-void cwa_req_set_userdata(cwa_req *r, void *ud);
 
 /* Drives the client until target completes (target NULL: until any request
  * completes) or timeout seconds pass (< 0: no limit). Returns 1 when target

@@ -365,18 +365,6 @@ const cwa_error *cwa_req_error(const cwa_req *r)
 {
     return &r->err;
 }
-const cwa_page_info *cwa_req_page(const cwa_req *r)
-{
-    return &r->page;
-}
-void *cwa_req_userdata(const cwa_req *r)
-{
-    return r->userdata;
-}
-void cwa_req_set_userdata(cwa_req *r, void *ud)
-{
-    r->userdata = ud;
-}
 int cwa_client_pending(const cwa_client *c)
 {
     return c->npending;

@@ -59,7 +59,6 @@ struct cwa_req {
 
     void (*on_done)(cwa_req *r, void *ctx);
     void *on_done_ctx;
-    void *userdata;
 
     cwa_req *prev, *next;           /* client's pending list */
     cwa_req *done_prev, *done_next; /* client's completed list */
