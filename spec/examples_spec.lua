@@ -134,6 +134,26 @@ describe("examples", function()
     assert.truthy(err2:find("column", 1, true))
   end)
 
+  it("inventory_software.lua lists the software of a client's computers as CSV", function()
+    local path = os.tmpname()
+    local _, err, code = run("inventory_software.lua", "1 " .. q(path))
+    assert.are.equal(0, code, err)
+    local rows = parse_csv(read_file(path))
+    os.remove(path)
+    assert.are.same({"ComputerId", "ComputerName", "Name", "Version", "Publisher"}, rows[1])
+    local computers = client:list("/Computers", {condition = "Client.Id = 1", fields = "Id"})
+    local seen = {}
+    for i = 2, #rows do seen[tonumber(rows[i][1])] = true end
+    for _, c in ipairs(computers) do assert.is_true(seen[c.Id], "no software for " .. c.Id) end
+    local expected = 0
+    for _, c in ipairs(computers) do expected = expected + #client:get("/Computers/" .. c.Id .. "/Software", {pageSize = 1000}) end
+    assert.are.equal(expected, #rows - 1)
+    assert.truthy(err:find(("%d software rows from %d computers (0 failed)"):format(expected, #computers), 1, true))
+    local _, usage_err, usage_code = run("inventory_software.lua")
+    assert.are.equal(2, usage_code)
+    assert.truthy(usage_err:find("usage", 1, true))
+  end)
+
   it("export_inventory.lua streams every computer as NDJSON", function()
     local path = os.tmpname()
     local _, err, code = run("export_inventory.lua", q(path))
