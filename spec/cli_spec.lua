@@ -6,14 +6,6 @@ local cjson = require "cjson"
 local q = simulator.shell_quote
 local _ -- placeholder for results a test ignores
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
 local function write_file(path, text)
   local f = assert(io.open(path, "w"))
   f:write(text)
@@ -41,11 +33,10 @@ local function ndjson(text)
 end
 
 describe("bin/cwa", function()
-  local sim, env_prefix, errfile, tmpdir
+  local sim, env_prefix, tmpdir
 
   setup(function()
     sim = simulator.start{"--computers", "300", "--script-ms", "100"}
-    errfile = os.tmpname()
     tmpdir = os.tmpname()
     os.remove(tmpdir)
     assert(os.execute("mkdir -p " .. q(tmpdir)))
@@ -57,7 +48,6 @@ describe("bin/cwa", function()
 
   teardown(function()
     if sim then sim:stop() end
-    if errfile then os.remove(errfile) end
     if tmpdir then os.execute("rm -rf " .. q(tmpdir)) end
   end)
 
@@ -72,12 +62,7 @@ describe("bin/cwa", function()
       write_file(inp, opts.input)
       stdin = " <" .. q(inp)
     end
-    local script = prefix .. "bin/cwa " .. args .. stdin .. " 2>" .. q(errfile) .. "; echo \"exit=$?\""
-    local p = assert(io.popen("sh -c " .. q(script)))
-    local out = p:read("a")
-    p:close()
-    local body, code = out:match("^(.-)exit=(%d+)\n?$")
-    return body, read_file(errfile) or "", tonumber(code)
+    return require("support.proc").run(prefix .. "bin/cwa " .. args .. stdin)
   end
 
   describe("basics", function()

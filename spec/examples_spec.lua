@@ -27,13 +27,12 @@ local UNSET = "unset CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS CONNECT
   .. "CONNECTWISE_AUTOMATE_AUTH CONNECTWISE_AUTOMATE_RATE_LIMIT; "
 
 describe("examples", function()
-  local sim, client, errfile, env
+  local sim, client, env
 
   setup(function()
     sim = simulator.start{"--computers", "300", "--script-ms", "100"}
     client = cwa.new{server = sim.url, username = "integrator", password = "integrator-pass",
                      client_id = "spec"}
-    errfile = os.tmpname()
     local build = os.getenv("CWA_BUILD") or "build"
     env = UNSET .. "export CONNECTWISE_AUTOMATE_SERVER=" .. q(sim.url)
       .. " CONNECTWISE_AUTOMATE_USERNAME=integrator CONNECTWISE_AUTOMATE_PASSWORD=integrator-pass"
@@ -45,18 +44,12 @@ describe("examples", function()
   teardown(function()
     if client then client:close() end
     if sim then sim:stop() end
-    if errfile then os.remove(errfile) end
   end)
 
   -- Runs an example; returns stdout, stderr, exit code.
   local function run(script, args, extra_env)
-    local cmd = env .. (extra_env or "") .. "lua5.4 examples/" .. script .. " " .. (args or "")
-      .. " </dev/null 2>" .. q(errfile) .. "; echo \"exit=$?\""
-    local p = assert(io.popen("sh -c " .. q(cmd)))
-    local out = p:read("a")
-    p:close()
-    local body, code = out:match("^(.-)exit=(%d+)\n?$")
-    return body, read_file(errfile) or "", tonumber(code)
+    return require("support.proc").run(env .. (extra_env or "") .. "lua5.4 examples/" .. script .. " "
+      .. (args or "") .. " </dev/null")
   end
 
   it("fleet_report.lua reports clients, offline servers, open alerts and a script run", function()
