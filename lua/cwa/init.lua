@@ -418,6 +418,9 @@ function Client:each(path, opts)
     i = i + 1
     if i <= n then return records[i] end
     repeat
+      -- dropped first: otherwise the finished page stays alive while the
+      -- next one is decoded, and a listing's peak holds two pages
+      records = nil
       records = pager:next()
       if not records then
         n = 0
