@@ -424,9 +424,10 @@ local function scenario_latency(ids_only)
   local limit = (1 + math.ceil((pages - 1) / conc)) * lat / 1000
   local cwa_wall = collect(results.cwa, "wall")
   local cwa_listing = collect(results.cwa, "listing")
-  local rows, slowest_ratio, fields_ok = {}, math.huge, true
+  local rows, slowest_ratio, slowest_wall, fields_ok = {}, math.huge, math.huge, true
   for _, id in ipairs(ids) do
     local med = collect(results[id], "wall")
+    local lmed = collect(results[id], "listing")
     local r = results[id]
     local reqs, total, with = {}, 0, 0
     for i, x in ipairs(r) do
@@ -434,6 +435,7 @@ local function scenario_latency(ids_only)
       reqs[i], total, with = t, total + t, with + w
     end
     local row = {PEERS[id].label, fmt_mmm(r, "wall"), ratio(med, cwa_wall),
+      lmed and fmt_mmm(r, "listing", 3) or "–", lmed and ratio(lmed, cwa_listing) or "–",
       ("%d/%d"):format(completeness(r, n), #r), fmt_num((median_min_max(reqs)), 0)}
     if ids_only then
       local all = total > 0 and with == total
@@ -441,9 +443,15 @@ local function scenario_latency(ids_only)
       row[#row + 1] = all and ("all %d"):format(total) or ("%d of %d"):format(with, total)
     end
     rows[#rows + 1] = row
-    if not PEERS[id].cwa and med and cwa_wall then slowest_ratio = math.min(slowest_ratio, med / cwa_wall) end
+    if not PEERS[id].cwa and med and cwa_wall then slowest_wall = math.min(slowest_wall, med / cwa_wall) end
+    -- the plain loops time their listing after the login; connectwise-rest
+    -- logs in inside its first call, so it has the whole-process column only
+    if not PEERS[id].cwa and lmed and cwa_listing then
+      slowest_ratio = math.min(slowest_ratio, lmed / cwa_listing)
+    end
   end
-  local header = {"peer", "wall s, median (min–max)", "× cwa", "complete runs", "page requests (median)"}
+  local header = {"peer", "wall s, median (min–max)", "× cwa", "listing s (after login)", "× cwa listing",
+    "complete runs", "page requests (median)"}
   if ids_only then header[#header + 1] = "with includeFields=Id (all runs)" end
   table_md(header, rows)
   local lr = (cwa_listing or 0) / limit
@@ -459,12 +467,16 @@ local function scenario_latency(ids_only)
     emit(("- target: cwa listing within 1.3 of the schedule limit: %.2f → %s"):format(
       lr, target("latency (ids only): within 1.3 of the schedule limit",
         cwa_listing and lr <= 1.3, ("%.2f× the limit"):format(lr))))
-    emit(("- target: cwa at least 5× faster (wall) than every sequential peer: slowest ratio %.2f× → %s"):format(
-      slowest_ratio, target("latency (ids only): ≥ 5× faster than every sequential peer", slowest_ratio >= 5,
+    emit(("- target: cwa's listing at least 5× faster than every plain sequential loop's listing: "
+      .. "slowest ratio %.2f× → %s"):format(slowest_ratio,
+      target("latency (ids only): listing ≥ 5× faster than every sequential loop", slowest_ratio >= 5,
         ("least %.2f×"):format(slowest_ratio))))
+    emit(("- whole process (start-up and one login round trip on both sides; reported): "
+      .. "least ratio of a sequential peer to cwa %.2f×."):format(slowest_wall))
   else
     emit(("- full records (not a target): cwa listing %.2f× the schedule limit; "
-      .. "least ratio of a sequential peer to cwa %.2f×."):format(lr, slowest_ratio))
+      .. "least ratio of a sequential loop's listing to cwa's %.2f× (whole process %.2f×)."):format(lr,
+      slowest_ratio, slowest_wall))
     summary[#summary + 1] = {name = "latency (full records, reported, not a target)", info = true,
       text = ("%.2f× the limit; least %.2f×"):format(lr, slowest_ratio)}
   end

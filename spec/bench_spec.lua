@@ -76,9 +76,14 @@ describe("bench peers", function()
     if sim then sim:stop() end
   end)
 
-  local function check(cmd, env, extra)
+  -- timed: the peer also prints "listing SECONDS" (its loop after the login)
+  local function check(cmd, env, extra, timed)
     local out, err = run(cmd, sim.url, env, extra)
     assert.are.equal(EXPECTED, first_line(out), err)
+    if timed then
+      local listing = tonumber(out:match("\nlisting ([%d.]+)\n"))
+      assert.is_truthy(listing and listing > 0, out)
+    end
     sim:reset()
     out, err = run(cmd, sim.url, with_fields(env), extra)
     assert.are.equal(EXPECTED, first_line(out), err)
@@ -87,14 +92,14 @@ describe("bench peers", function()
 
   it("curl CLI with jq in a shell loop", function()
     if not (has("curl") and has("jq")) then return pending("curl or jq is not installed") end
-    check("sh bench/peers/curl.sh")
+    check("sh bench/peers/curl.sh", nil, nil, true)
   end)
 
   it("lua-curl with cjson under lua5.2", function()
     if not succeeds("lua5.2 -e 'require \"curl\"; require \"cjson\"'") then
       return pending("lua5.2 with lua-curl and lua-cjson is not installed")
     end
-    check("lua5.2 bench/peers/lua_curl.lua")
+    check("lua5.2 bench/peers/lua_curl.lua", nil, nil, true)
   end)
 
   it("the cpu floor: one curl handle and cjson under lua5.2", function()
@@ -108,25 +113,25 @@ describe("bench peers", function()
     if not succeeds("lua5.4 -e 'require \"socket.http\"; require \"cjson\"'") then
       return pending("lua-socket for Lua 5.4 is not installed")
     end
-    check("lua5.4 bench/peers/luasocket.lua")
+    check("lua5.4 bench/peers/luasocket.lua", nil, nil, true)
   end)
 
   it("python requests.Session", function()
     local py = python_with_requests()
     if not py then return pending("python3 with requests is not installed") end
-    check(q(py) .. " bench/peers/python_requests.py")
+    check(q(py) .. " bench/peers/python_requests.py", nil, nil, true)
   end)
 
   it("node in the common style of Automate integrations", function()
     if not has("node") then return pending("node is not installed") end
-    check("node bench/peers/node_common.js")
+    check("node bench/peers/node_common.js", nil, nil, true)
   end)
 
   it("cwa with its defaults, with options, and in streaming mode", function()
     local out, err = run("lua5.4 bench/peers/cwa.lua", sim.url)
     assert.are.equal(EXPECTED, first_line(out), err)
     assert.is_truthy(out:match("\nlisting [%d.]+\n"), out)
-    check("lua5.4 bench/peers/cwa.lua", nil, "concurrency=1 rate_limit=false")
+    check("lua5.4 bench/peers/cwa.lua", nil, "concurrency=1 rate_limit=false", true)
     check("lua5.4 bench/peers/cwa.lua", {BENCH_STREAMING = "1"})
   end)
 

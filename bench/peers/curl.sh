@@ -3,7 +3,8 @@
 # in once, one curl process per page until a short page, `--retry 5` (which
 # waits on 429 and 5xx and honours Retry-After).
 #   sh bench/peers/curl.sh URL PAGE_SIZE
-# Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
+# Prints "count N unique N sum S", then "listing SECONDS" (the loop after the
+# login, the span cwa.lua reports). Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
 # (sent as includeFields on every page request when set, e.g. Id).
 set -eu
 base="$1/cwa/api/v1"
@@ -20,6 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 token=$(curl -sS --fail --retry 5 $ca -H 'ClientId: bench' -H 'Content-Type: application/json' \
   -d '{"UserName":"integrator","Password":"integrator-pass"}' "$base/apitoken" | jq -r .AccessToken)
 
+t0=$(date +%s.%N)
 page=1
 : > "$tmp/ids"
 while :; do
@@ -34,7 +36,9 @@ while :; do
   [ "$n" -lt "$page_size" ] && break
   page=$((page + 1))
 done
+t1=$(date +%s.%N)
 count=$(wc -l < "$tmp/ids")
 unique=$(sort -un "$tmp/ids" | wc -l)
 sum=$(awk '{ s += $1 } END { printf "%.0f", s }' "$tmp/ids")
 echo "count $count unique $unique sum $sum"
+echo "listing $(echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }')"

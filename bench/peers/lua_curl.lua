@@ -3,10 +3,12 @@
 -- Lua user without cwa writes it: log in once, pages until a short one, wait
 -- and retry on 429 (Retry-After) and 5xx, up to 5 attempts a page.
 --   lua5.2 bench/peers/lua_curl.lua URL PAGE_SIZE
--- Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
+-- Prints "count N unique N sum S", then "listing SECONDS" (the loop after the
+-- login, the span cwa.lua reports; luasocket's clock). Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
 -- (sent as includeFields on every page request when set, e.g. Id).
 local curl = require "curl"
 local cjson = require "cjson"
+local socket = require "socket"
 
 local base = assert(arg[1], "usage: lua_curl.lua URL PAGE_SIZE") .. "/cwa/api/v1"
 local page_size = tonumber(arg[2] or "1000")
@@ -57,6 +59,7 @@ h:setopt(curl.OPT_HTTPGET, 1)
 h:setopt(curl.OPT_HTTPHEADER, {"ClientId: bench", "Accept: application/json",
   "Authorization: Bearer " .. token})
 
+local t0 = socket.gettime()
 local count, sum, seen, unique = 0, 0, {}, 0
 local page = 1
 while true do
@@ -75,4 +78,6 @@ while true do
   if #records < page_size then break end
   page = page + 1
 end
+local elapsed = socket.gettime() - t0
 print(("count %d unique %d sum %d"):format(count, unique, sum))
+print(("listing %.4f"):format(elapsed))

@@ -3,7 +3,8 @@
 -- until a short one, wait and retry on 429 (Retry-After) and 5xx, up to 5
 -- attempts a page. Plain http only (luasocket has no TLS without luasec).
 --   lua5.4 bench/peers/luasocket.lua URL PAGE_SIZE
--- Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_FIELDS (sent as
+-- Prints "count N unique N sum S", then "listing SECONDS" (the loop after the
+-- login, the span cwa.lua reports). Env: BENCH_CONDITION, BENCH_FIELDS (sent as
 -- includeFields on every page request when set, e.g. Id).
 local http = require "socket.http"
 local ltn12 = require "ltn12"
@@ -44,6 +45,7 @@ local token = cjson.decode(request("POST", base .. "/apitoken",
 
 local headers = {["ClientId"] = "bench", ["Accept"] = "application/json",
   ["Authorization"] = "Bearer " .. token}
+local t0 = socket.gettime()
 local count, sum, seen, unique = 0, 0, {}, 0
 local page = 1
 while true do
@@ -59,4 +61,6 @@ while true do
   if #records < page_size then break end
   page = page + 1
 end
+local elapsed = socket.gettime() - t0
 print(("count %d unique %d sum %d"):format(count, unique, sum))
+print(("listing %.4f"):format(elapsed))

@@ -2,7 +2,8 @@
 // fetch, log in once, sequential pages of 250 with a 100 ms pause between
 // pages, retry on 429 after Retry-After, exponential backoff on 5xx (5 tries).
 //   node bench/peers/node_common.js URL [PAGE_SIZE]   (PAGE_SIZE defaults to 250)
-// Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_FIELDS (sent as
+// Prints "count N unique N sum S", then "listing SECONDS" (the loop after the
+// login, the span cwa.lua reports). Env: BENCH_CONDITION, BENCH_FIELDS (sent as
 // includeFields on every page request when set, e.g. Id); https: NODE_EXTRA_CA_CERTS.
 'use strict';
 
@@ -36,6 +37,7 @@ async function main() {
     body: JSON.stringify({ UserName: 'integrator', Password: 'integrator-pass' }),
   });
   const headers = { ClientId: 'bench', Accept: 'application/json', Authorization: `Bearer ${login.AccessToken}` };
+  const t0 = performance.now();
   let count = 0;
   let sum = 0;
   const seen = new Set();
@@ -51,7 +53,9 @@ async function main() {
     if (records.length < pageSize) break;
     await sleep(100);
   }
+  const elapsed = (performance.now() - t0) / 1000;
   console.log(`count ${count} unique ${seen.size} sum ${sum}`);
+  console.log(`listing ${elapsed.toFixed(4)}`);
 }
 
 main().catch((err) => {

@@ -4,7 +4,8 @@ on 429 (Retry-After) and 5xx, up to 5 attempts a page.
 
     python3 bench/peers/python_requests.py URL PAGE_SIZE
 
-Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
+Prints "count N unique N sum S", then "listing SECONDS" (the loop after the
+login, the span cwa.lua reports). Env: BENCH_CONDITION, BENCH_CA, BENCH_FIELDS
 (sent as includeFields on every page request when set, e.g. Id).
 """
 import os
@@ -38,6 +39,7 @@ def main():
     token = call("POST", base + "/apitoken",
                  json={"UserName": "integrator", "Password": "integrator-pass"})["AccessToken"]
     session.headers["Authorization"] = "Bearer " + token
+    t0 = time.monotonic()
     count = total = 0
     seen = set()
     page = 1
@@ -53,7 +55,9 @@ def main():
         if len(records) < page_size:
             break
         page += 1
+    elapsed = time.monotonic() - t0
     print("count %d unique %d sum %d" % (count, len(seen), total))
+    print("listing %.4f" % elapsed)
 
 
 if __name__ == "__main__":
