@@ -115,6 +115,24 @@ describe("rate limiting", function()
     assert.is_true(elapsed <= allowed * 1.1 + 0.3, ("took %.2fs, the limit allows %.2fs"):format(elapsed, allowed))
   end)
 
+  it("pages ahead under a limit it was not told: zero 429s, the burst used, the pace kept", function()
+    -- the server's bucket holds 200 (1200/6) and refills 20 a second; the
+    -- client follows X-RateLimit-Limit and Remaining with 10 pages in flight
+    local sim = simmod.start{"--computers", "3000", "--rate-limit", "1200"}
+    local client = helper.new(sim, {rate_limit = "nil"})
+    client:token()
+    local t0 = helper.monotime()
+    local n, distinct = all_ids(client, {page_size = 12})
+    local elapsed = helper.monotime() - t0
+    local stats = sim:stats()
+    sim:stop()
+    assert.equal(3000, n)
+    assert.equal(3000, distinct)
+    assert.equal(0, stats.rate_limited)
+    local allowed = (stats.requests - 200) / 20
+    assert.is_true(elapsed <= allowed * 1.1 + 0.3, ("took %.2fs, the limit allows %.2fs"):format(elapsed, allowed))
+  end)
+
   it("waits out 429s with Retry-After and loses nothing", function()
     -- a server that takes one request at a time, a client that sends four
     local sim = simmod.start{"--computers", "300", "--latency-ms", "20", "--max-concurrent", "1"}

@@ -588,16 +588,9 @@ static void attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
     r->status = rc == CURLE_OK ? status : 0;
     log_attempt(c, r, rc);
     if (rc == CURLE_OK && r->hdr.ratelimit_remaining >= 0) {
-        /* What the server counted when it answered: attempts started after
-         * this one and still in flight may not have reached it yet (those
-         * already answered brought their own, lower, Remaining). */
-        long later = 0;
-        for (cwa_req *q = c->pending_head; q; q = q->next)
-            if (q->state == REQ_FLIGHT && q != r && q->sent_seq > r->sent_seq)
-                later++;
-        long remaining = r->hdr.ratelimit_remaining - later;
-        cwa_rate_observe(&c->rate, r->hdr.ratelimit_limit, remaining < 0 ? 0 : remaining,
+        cwa_rate_observe(&c->rate, r->hdr.ratelimit_limit, r->hdr.ratelimit_remaining,
                          r->hdr.ratelimit_reset, cwa_time_mono());
+        r->rate_observed = 1;
     }
     adapt_concurrency(c, r->status);
     if (r->kind == KIND_DATA)

@@ -43,7 +43,7 @@ struct cwa_req {
     int replayed;           /* the one replay after a 401 was used */
     unsigned token_gen;     /* token generation the attempt carried */
     double started;         /* monotonic start of the attempt */
-    unsigned long sent_seq; /* the client's count of attempts when it started */
+    int rate_observed;      /* the attempt's answer fed X-RateLimit-Remaining */
     double queued_at;       /* monotonic time it was (re)queued */
     double waited;          /* seconds it waited before the attempt */
 
@@ -92,7 +92,6 @@ struct cwa_client {
 
     cwa_rate rate;
     int in_flight;
-    unsigned long sent_seq; /* attempts started so far */
     double conc_limit;      /* adaptive cap <= cfg.concurrency (AIMD on 429) */
     uint64_t rng;
 

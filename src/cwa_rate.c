@@ -25,6 +25,10 @@ void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now)
     r->conf_burst = burst;
     r->window = 0.0;
     r->follow_server = 0;
+    r->server = -1.0;
+    r->server_at = now;
+    r->server_cap = 0.0;
+    r->outstanding = 0;
 }
 
 void cwa_rate_follow_server(cwa_rate *r, int on)
@@ -42,15 +46,43 @@ static void refill(cwa_rate *r, double now)
     r->last = now;
 }
 
+/* Brings the server estimate forward to now at the current rate. */
+static void server_refill(cwa_rate *r, double now)
+{
+    if (r->server < 0.0 || !(now > r->server_at))
+        return;
+    r->server += (now - r->server_at) * r->rate_per_sec;
+    if (r->server > r->server_cap)
+        r->server = r->server_cap;
+    r->server_at = now;
+}
+
+/* Tokens a take may use now: the bucket's, or fewer when the server's
+ * estimate less the attempts in flight says so. */
+static double available(cwa_rate *r, double now)
+{
+    refill(r, now);
+    double t = r->tokens;
+    if (r->server >= 0.0) {
+        server_refill(r, now);
+        double s = r->server - r->outstanding;
+        if (s < t)
+            t = s;
+    }
+    return t;
+}
+
 static double wait_for(cwa_rate *r, double now)
 {
     double wait = 0.0;
     if (now < r->paused_until)
         wait = r->paused_until - now;
     if (r->enabled) {
-        refill(r, now);
-        if (r->tokens < 1.0 - TOKEN_EPS) {
-            double need = (1.0 - r->tokens) / r->rate_per_sec;
+        double t = available(r, now);
+        if (t < 1.0 - TOKEN_EPS) {
+            /* an answer in flight may settle it sooner: the caller's loop
+             * runs again on every network event */
+            double need = (1.0 - t) / r->rate_per_sec;
             if (need > wait)
                 wait = need;
         }
@@ -71,8 +103,8 @@ double cwa_rate_spare(cwa_rate *r, double now)
         return 0.0;
     if (!r->enabled)
         return 1e9;
-    refill(r, now);
-    return r->tokens;
+    double t = available(r, now);
+    return t > 0.0 ? t : 0.0;
 }
 
 double cwa_rate_take(cwa_rate *r, double now)
@@ -92,6 +124,20 @@ void cwa_rate_pause_until(cwa_rate *r, double until)
 {
     if (until > r->paused_until)
         r->paused_until = until;
+}
+
+static void observe_remaining(cwa_rate *r, long remaining, double now)
+{
+    if (remaining < 0 || remaining > 1000000000L)
+        return;
+    double rem = (double)remaining;
+    if (rem + 1.0 > r->server_cap)
+        r->server_cap = rem + 1.0;
+    server_refill(r, now);
+    if (r->server < 0.0 || rem < r->server) {
+        r->server = rem;
+        r->server_at = now;
+    }
 }
 
 void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now)
@@ -115,8 +161,12 @@ void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seco
         r->conf_burst = r->burst = (double)limit;
         if (r->tokens > r->burst)
             r->tokens = r->burst;
-        if (remaining >= 0 && (double)remaining < r->tokens)
-            r->tokens = (double)remaining;
+        /* the server's count replaces our default's: a bucket that started
+         * at the default burst must not hold back what the server allows
+         * (the estimate above still subtracts the attempts in flight) */
+        if (remaining >= 0 && (double)remaining > r->tokens)
+            r->tokens = (double)remaining < r->burst ? (double)remaining : r->burst;
+        observe_remaining(r, remaining, now);
         return;
     }
     if (!r->enabled)
@@ -135,6 +185,21 @@ void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seco
         if (r->tokens > r->burst)
             r->tokens = r->burst;
     }
-    if (remaining >= 0 && (double)remaining < r->tokens)
-        r->tokens = (double)remaining;
+    observe_remaining(r, remaining, now);
+}
+
+void cwa_rate_sent(cwa_rate *r)
+{
+    r->outstanding++;
+}
+
+void cwa_rate_settled(cwa_rate *r, int observed, double now)
+{
+    if (r->outstanding > 0)
+        r->outstanding--;
+    if (!observed && r->server >= 0.0) {
+        /* it may have been counted: assume it was */
+        server_refill(r, now);
+        r->server = r->server >= 1.0 ? r->server - 1.0 : 0.0;
+    }
 }

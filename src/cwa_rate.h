@@ -21,9 +21,24 @@
  * client); keeps the later of the existing and the new pause. Pauses hold even
  * when the bucket is disabled: they are the server's order, not our policy.
  *
+ * The server's own count. Remaining describes the server's bucket at the
+ * moment it counted that request, while other attempts may still be on
+ * their way. The limiter keeps `server`, an estimate of the server's tokens
+ * that counts every answered attempt but none in flight: the lowest
+ * Remaining seen, brought forward at the current rate (never above the most
+ * the server has shown it holds, highest Remaining + 1). Attempts in flight
+ * are subtracted when a take is judged, so one that the server had already
+ * counted is counted twice only until its answer arrives, and an answer that
+ * arrives out of order costs nothing once the others are in. An attempt
+ * that ends without a Remaining (a network error, a cancelled transfer, a
+ * proxy's page) is taken as counted.
+ * cwa_rate_sent: an attempt was started (after a successful take).
+ * cwa_rate_settled: that attempt ended; `observed` says whether its answer
+ * fed a Remaining to cwa_rate_observe.
+ *
  * cwa_rate_observe feeds X-RateLimit-Limit / -Remaining / -Reset (-1 or a
  * negative value for an absent header, reset in seconds from now):
- *   - remaining >= 0 and below our tokens: tokens = remaining;
+ *   - remaining >= 0: server = min(server, remaining), as above;
  *   - remaining == 0 and reset > 0: pause until now + reset, or, when the
  *     bucket is enabled, for one token's time at the configured rate if that
  *     is shorter (servers disagree on what Reset counts down to);
@@ -53,19 +68,27 @@ typedef struct cwa_rate {
     double conf_burst;
     double window;     /* longest X-RateLimit-Reset seen, 0 when none */
     int follow_server; /* the configured rate is only a default */
+    double server;     /* the server's tokens, answered attempts counted; < 0 unknown */
+    double server_at;  /* when `server` was last brought forward */
+    double server_cap; /* highest Remaining seen + 1 */
+    int outstanding;   /* attempts sent and not settled */
 } cwa_rate;
 
 void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now);
 double cwa_rate_take(cwa_rate *r, double now);
-/* Whole and partial tokens in the bucket now (0 while paused; a large
- * number when the bucket is disabled). Takes nothing. */
+/* Whole and partial tokens available now: the bucket's, or the server's
+ * estimate less the attempts in flight when that is lower (0 while paused;
+ * a large number when the bucket is disabled). Takes nothing. */
 double cwa_rate_spare(cwa_rate *r, double now);
 double cwa_rate_peek(cwa_rate *r, double now);
 void cwa_rate_pause_until(cwa_rate *r, double until);
 void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now);
+void cwa_rate_sent(cwa_rate *r);
+void cwa_rate_settled(cwa_rate *r, int observed, double now);
 /* With on != 0 the configured rate is a default, not a ceiling: a server
  * that states its limit (X-RateLimit-Limit, requests a minute as the
- * brief documents it) is followed both ways, also up. */
+ * brief documents it) is followed both ways, also up, and its Remaining
+ * may fill the bucket beyond the default burst. */
 void cwa_rate_follow_server(cwa_rate *r, int on);
 
 #endif

@@ -159,9 +159,10 @@ int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error
     r->state = REQ_FLIGHT;
     r->attempts++;
     r->started = cwa_time_mono();
-    r->sent_seq = ++c->sent_seq;
     r->waited = r->queued_at > 0 ? r->started - r->queued_at : 0;
+    r->rate_observed = 0;
     c->in_flight++;
+    cwa_rate_sent(&c->rate);
     return 0;
 }
 
@@ -177,6 +178,7 @@ void cwa__transfer_release(cwa_client *c, cwa_req *r)
     curl_slist_free_all(r->headers);
     r->headers = NULL;
     c->in_flight--;
+    cwa_rate_settled(&c->rate, r->rate_observed, cwa_time_mono());
 }
 
 cwa_net_error cwa__net_error(CURLcode rc)

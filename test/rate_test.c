@@ -149,19 +149,73 @@ UNIT_TEST(rate_disabled_still_honours_pauses)
     CHECK(cwa_rate_take(&r, 40) == 0.0);
 }
 
+/* A take the caller turns into an attempt. */
+static int send_one(cwa_rate *r, double now)
+{
+    if (cwa_rate_take(r, now) != 0.0)
+        return 0;
+    cwa_rate_sent(r);
+    return 1;
+}
+
 UNIT_TEST(rate_observe_remaining_tightens)
 {
     cwa_rate r;
     cwa_rate_init(&r, 600, 600, 0);
     cwa_rate_observe(&r, -1, 3, -1, 0);
-    CHECK(r.tokens == 3.0);
-    CHECK(cwa_rate_take(&r, 0) == 0.0);
-    CHECK(cwa_rate_take(&r, 0) == 0.0);
-    CHECK(cwa_rate_take(&r, 0) == 0.0);
-    CHECK(cwa_rate_take(&r, 0) > 0.0);
+    CHECK(fabs(cwa_rate_spare(&r, 0) - 3.0) < 1e-9);
+    CHECK(send_one(&r, 0));
+    CHECK(send_one(&r, 0));
+    CHECK(send_one(&r, 0));
+    CHECK(!send_one(&r, 0));
     /* A higher remaining never adds tokens. */
     cwa_rate_observe(&r, -1, 500, -1, 0);
-    CHECK(r.tokens < 1.0);
+    CHECK(cwa_rate_spare(&r, 0) < 1.0);
+}
+
+/* Ten attempts go out together against a server holding 20; their answers
+ * come back in the opposite order of the server's count. Once all are in,
+ * the 10 left are usable: nothing is lost to the order. */
+UNIT_TEST(rate_answers_out_of_order_lose_nothing)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 6000, 6000, 0);
+    for (int i = 0; i < 10; i++)
+        CHECK(send_one(&r, 0));
+    /* the first answer processed was the last the server counted */
+    for (int i = 0; i < 10; i++) {
+        cwa_rate_observe(&r, -1, 10 + i, -1, 0);
+        cwa_rate_settled(&r, 1, 0);
+        CHECK(cwa_rate_spare(&r, 0) <= 10.0 + 1e-9); /* never more than the server has */
+    }
+    CHECK(fabs(cwa_rate_spare(&r, 0) - 10.0) < 1e-9);
+    int sent = 0;
+    while (send_one(&r, 0))
+        sent++;
+    CHECK(sent == 10);
+}
+
+/* While attempts are in flight they count against the server's estimate;
+ * one that ends without a Remaining is taken as counted. */
+UNIT_TEST(rate_in_flight_and_unobserved_attempts_count)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 6000, 6000, 0);
+    cwa_rate_observe(&r, -1, 4, -1, 0);
+    CHECK(send_one(&r, 0) && send_one(&r, 0));
+    CHECK(fabs(cwa_rate_spare(&r, 0) - 2.0) < 1e-9);
+    cwa_rate_settled(&r, 0, 0); /* a dropped connection */
+    CHECK(fabs(cwa_rate_spare(&r, 0) - 2.0) < 1e-9);
+    cwa_rate_observe(&r, -1, 2, -1, 0);
+    cwa_rate_settled(&r, 1, 0);
+    CHECK(fabs(cwa_rate_spare(&r, 0) - 2.0) < 1e-9);
+    /* the estimate refills at the rate, up to the most the server showed */
+    cwa_rate_init(&r, 60, 60, 0);
+    cwa_rate_observe(&r, -1, 5, -1, 0);
+    cwa_rate_observe(&r, -1, 0, -1, 0);
+    CHECK(cwa_rate_spare(&r, 0) < 1e-9);
+    CHECK(fabs(cwa_rate_spare(&r, 3) - 3.0) < 1e-9);
+    CHECK(fabs(cwa_rate_spare(&r, 100) - 6.0) < 1e-9);
 }
 
 UNIT_TEST(rate_observe_exhausted_pauses)
@@ -191,7 +245,7 @@ UNIT_TEST(rate_observe_limit_lowers_burst_and_rate)
     cwa_rate_observe(&r, 60, 59, 60, 0);
     CHECK(r.burst == 60.0);
     CHECK(fabs(r.rate_per_sec - 1.0) < 1e-9);
-    CHECK(r.tokens == 59.0);
+    CHECK(fabs(cwa_rate_spare(&r, 0) - 59.0) < 1e-9);
     /* A later answer with a shorter reset keeps the longer window. */
     cwa_rate_observe(&r, 60, 58, 20, 1);
     CHECK(fabs(r.rate_per_sec - 1.0) < 1e-9);
@@ -224,7 +278,7 @@ UNIT_TEST(rate_observe_hostile_values)
     cwa_rate_observe(&r, 0, -5, NAN, 0);
     CHECK(r.burst == 60.0 && r.tokens == 60.0 && r.paused_until == 0.0);
     cwa_rate_observe(&r, -1, 0, INFINITY, 0);
-    CHECK(r.paused_until == 0.0 && r.tokens == 0.0);
+    CHECK(r.paused_until == 0.0 && cwa_rate_spare(&r, 0) == 0.0);
     cwa_rate_observe(&r, 2147483647L, 2147483647L, 1e12, 0);
     CHECK(r.burst == 60.0 && fabs(r.rate_per_sec - 1.0) < 1e-9);
     cwa_rate_observe(&r, 1, -1, 1e8, 0); /* window capped at an hour */
@@ -243,8 +297,9 @@ UNIT_TEST(rate_follows_a_stated_server_limit_both_ways)
     /* the server says 120 a minute: twice our default */
     cwa_rate_observe(&r, 120, 100, 1, 0);
     CHECK(fabs(r.rate_per_sec - 2.0) < 1e-9);
-    for (int i = 0; i < 60; i++)
-        CHECK(cwa_rate_take(&r, 0) == 0.0);
+    /* its Remaining (100) fills the bucket past our default burst of 60 */
+    for (int i = 0; i < 100; i++)
+        CHECK(send_one(&r, 0));
     CHECK(fabs(cwa_rate_take(&r, 0) - 0.5) < 1e-9);
     CHECK(cwa_rate_take(&r, 0.5) == 0.0);
     /* and 30 a minute: half of it */
