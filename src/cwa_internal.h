@@ -40,12 +40,12 @@ struct cwa_req {
     req_state state;
     double not_before; /* monotonic time of the next attempt */
     int attempts;
-    int replayed;           /* the one replay after a 401 was used */
-    unsigned token_gen;     /* token generation the attempt carried */
-    double started;         /* monotonic start of the attempt */
-    int rate_observed;      /* the attempt's answer fed X-RateLimit-Remaining */
-    double queued_at;       /* monotonic time it was (re)queued */
-    double waited;          /* seconds it waited before the attempt */
+    int replayed;       /* the one replay after a 401 was used */
+    unsigned token_gen; /* token generation the attempt carried */
+    double started;     /* monotonic start of the attempt */
+    int rate_observed;  /* the attempt's answer fed X-RateLimit-Remaining */
+    double queued_at;   /* monotonic time it was (re)queued */
+    double waited;      /* seconds it waited before the attempt */
 
     CURL *easy;
     struct curl_slist *headers;
@@ -92,7 +92,7 @@ struct cwa_client {
 
     cwa_rate rate;
     int in_flight;
-    double conc_limit;      /* adaptive cap <= cfg.concurrency (AIMD on 429) */
+    double conc_limit; /* adaptive cap <= cfg.concurrency (AIMD on 429) */
     uint64_t rng;
 
     cwa_req *pending_head, *pending_tail;
