@@ -36,25 +36,27 @@ void cwa_rate_follow_server(cwa_rate *r, int on)
     r->follow_server = on;
 }
 
+/* A level that grows at `rate` a second since *at, up to cap. */
+static void grow(double *level, double *at, double cap, double rate, double now)
+{
+    if (!(now > *at))
+        return;
+    *level += (now - *at) * rate;
+    if (*level > cap)
+        *level = cap;
+    *at = now;
+}
+
 static void refill(cwa_rate *r, double now)
 {
-    if (!(now > r->last))
-        return;
-    r->tokens += (now - r->last) * r->rate_per_sec;
-    if (r->tokens > r->burst)
-        r->tokens = r->burst;
-    r->last = now;
+    grow(&r->tokens, &r->last, r->burst, r->rate_per_sec, now);
 }
 
 /* Brings the server estimate forward to now at the current rate. */
 static void server_refill(cwa_rate *r, double now)
 {
-    if (r->server < 0.0 || !(now > r->server_at))
-        return;
-    r->server += (now - r->server_at) * r->rate_per_sec;
-    if (r->server > r->server_cap)
-        r->server = r->server_cap;
-    r->server_at = now;
+    if (r->server >= 0.0)
+        grow(&r->server, &r->server_at, r->server_cap, r->rate_per_sec, now);
 }
 
 /* Tokens a take may use now: the bucket's, or fewer when the server's
