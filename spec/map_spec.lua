@@ -59,6 +59,53 @@ describe("client:map", function()
     assert.is_true(counts[1] > 0 and counts[2] > 0)
   end)
 
+  it("overlaps the listings of many items, within the cap, every record once", function()
+    local client = helper.new(sim, {concurrency = 10})
+    local clients = client:list("/Clients", {fields = "Id"})
+    assert.is_true(#clients >= 10)
+    sim:reset()
+    local order, seen, dup = {}, {}, 0
+    local counts = client:map(clients, function(cl, i)
+      local n = 0
+      for c in client:computers{condition = "Client.Id = " .. cl.Id, page_size = 3, fields = {"Id"}} do
+        if seen[c.Id] then dup = dup + 1 end
+        seen[c.Id] = true
+        if n == 0 then order[#order + 1] = "first " .. i end
+        n = n + 1
+      end
+      order[#order + 1] = "end " .. i
+      return n
+    end)
+    local total = 0
+    for _, n in ipairs(counts) do total = total + n end
+    assert.equal(300, total)
+    assert.equal(0, dup)
+    -- every listing spans several pages; while one waits for a page the
+    -- others run, so the second item starts before the first one ends
+    local pos = {}
+    for k, e in ipairs(order) do pos[e] = k end
+    assert.is_true(pos["first 2"] < pos["end 1"], table.concat(order, ", "))
+    local stats = sim:stats()
+    assert.is_true(stats.max_concurrency <= 10, "max " .. stats.max_concurrency)
+    assert.is_true(stats.max_concurrency >= 5, "max " .. stats.max_concurrency)
+  end)
+
+  it("with fail_fast closes the loops still waiting for a page", function()
+    local client = helper.new(sim, {concurrency = 6})
+    local items = {}
+    for i = 1, 40 do items[i] = i end
+    local err = helper.error_of(client.map, client, items, function(i)
+      if i == 3 then return client:computer(999999) end
+      for _ in client:computers{page_size = 5} do end
+    end, {fail_fast = true, concurrency = 6})
+    assert.equal("NotFound", err.code)
+    simmod.sleep(0.1) -- what was already on the wire has ended
+    local n = sim:stats().requests
+    assert.equal(0, sim:stats().in_flight)
+    client:computer(1) -- drives the client: nothing of the map may start now
+    assert.equal(n + 1, sim:stats().requests)
+  end)
+
   it("rejects map inside map", function()
     local client = helper.new(sim)
     local out = client:map({1}, function() return client:map({2}, function() end) end)
@@ -95,6 +142,30 @@ describe("client:map", function()
       local err = helper.error_of(client.map, client, args[1], args[2], args[3])
       assert.equal("InvalidArgument", err.code)
     end
+  end)
+end)
+
+describe("listings that end", function()
+  -- The pages sent past the end of a listing finish instead of being cut
+  -- off, and keep their place under the cap: a server that allows 4 at a
+  -- time never sees a 5th, listing after listing.
+  it("never put the server above the concurrency cap", function()
+    local sim = simmod.start{"--computers", "300", "--latency-ms", "20", "--max-concurrent", "4"}
+    local client = helper.new(sim, {concurrency = 4})
+    local clients = client:list("/Clients", {fields = "Id"})
+    local total = 0
+    for _, cl in ipairs(clients) do
+      for _ in client:computers{condition = "Client.Id = " .. cl.Id, page_size = 2} do total = total + 1 end
+    end
+    local mapped = client:map(clients, function(cl)
+      return #client:list("/Computers", {condition = "Client.Id = " .. cl.Id, page_size = 2})
+    end)
+    for _, n in ipairs(mapped) do total = total + n end
+    local stats = sim:stats()
+    sim:stop()
+    assert.equal(600, total)
+    assert.equal(0, stats.concurrency_limited)
+    assert.is_true(stats.max_concurrency <= 4, "max " .. stats.max_concurrency)
   end)
 end)
 

@@ -175,9 +175,10 @@ int cwa_req_has_body(const cwa_req *r);
 const cwa_error *cwa_req_error(const cwa_req *r);
 
 /* Drives the client until target completes (target NULL: until any request
- * completes) or timeout seconds pass (< 0: no limit). Returns 1 when target
- * (or some request) completed, 0 on timeout, -1 on an internal failure (err).
- * Completed requests are also collected for cwa_client_next_done. */
+ * completes, a pager's pages included) or timeout seconds pass (< 0: no
+ * limit). Returns 1 when target (or some request) completed, 0 on timeout,
+ * -1 on an internal failure (err). Completed requests that no pager owns are
+ * also collected for cwa_client_next_done. */
 int cwa_client_run(cwa_client *c, cwa_req *target, double timeout, cwa_error *err);
 /* Pops one completed, not yet reported request, or NULL. */
 cwa_req *cwa_client_next_done(cwa_client *c);
@@ -208,6 +209,12 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
  * with cwa_req_free when done); 0: the listing is over; -1: err says which
  * page failed and why (after the retry policy was spent). */
 int cwa_pager_next(cwa_pager *p, cwa_req **page, cwa_error *err);
+/* Issues the pages the window allows without driving the network; 1 when
+ * cwa_pager_next would not wait for an answer (the next page in order has
+ * arrived, or the listing is over), 0 when it would, -1 when out of memory
+ * (err). A caller that runs other work meanwhile (a scheduler of
+ * coroutines) calls cwa_client_run(c, NULL, ...) until this says 1. */
+int cwa_pager_ready(cwa_pager *p, cwa_error *err);
 /* The total number of records when the server told it, else -1. */
 long cwa_pager_total(const cwa_pager *p);
 /* How many records of the page cwa_pager_next returned belong to the

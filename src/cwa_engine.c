@@ -370,6 +370,17 @@ int cwa_client_pending(const cwa_client *c)
     return c->npending;
 }
 
+void cwa__orphan(cwa_req *r)
+{
+    if (r->state != REQ_FLIGHT || r->kind != KIND_DATA) {
+        cwa_req_free(r);
+        return;
+    }
+    r->orphan = 1;
+    r->on_done = NULL;
+    r->on_done_ctx = NULL;
+}
+
 /* Completes r: off the pending list, onto the done list (or to its owner). */
 void cwa__finish(cwa_client *c, cwa_req *r)
 {
@@ -386,6 +397,7 @@ void cwa__finish(cwa_client *c, cwa_req *r)
     if (r->kind != KIND_DATA)
         return; /* auth requests belong to the auth module */
     if (r->on_done) {
+        c->owned_done++;
         r->on_done(r, r->on_done_ctx);
         return;
     }
@@ -593,6 +605,10 @@ static void attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
         r->rate_observed = 1;
     }
     adapt_concurrency(c, r->status);
+    if (r->orphan) {
+        cwa_req_free(r);
+        return;
+    }
     if (r->kind == KIND_DATA)
         data_complete(c, r, rc);
     else
@@ -723,6 +739,7 @@ int cwa__step(cwa_client *c, double max_wait, cwa_error *err)
 int cwa_client_run(cwa_client *c, cwa_req *target, double timeout, cwa_error *err)
 {
     double deadline = timeout >= 0 ? cwa_time_mono() + timeout : -1;
+    unsigned long owned_before = c->owned_done;
     if (target && target->state == REQ_NEW)
         cwa_req_submit(target);
     for (;;) {
@@ -730,7 +747,7 @@ int cwa_client_run(cwa_client *c, cwa_req *target, double timeout, cwa_error *er
             cwa_error_set(err, CWA_E_CANCELLED, "interrupted by an error in a callback");
             return -1;
         }
-        if (target ? target->state == REQ_DONE : c->done_head != NULL)
+        if (target ? target->state == REQ_DONE : c->done_head != NULL || c->owned_done != owned_before)
             return 1;
         if (c->npending == 0) {
             if (target)

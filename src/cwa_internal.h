@@ -35,6 +35,7 @@ struct cwa_req {
     size_t bodylen;
     const char *id_field; /* set for list pages: decode fills page */
     int lazy;             /* the owner decodes the body when it wants it */
+    int orphan;           /* nobody wants the answer: freed when it arrives */
     int decoded;
 
     req_state state;
@@ -99,6 +100,7 @@ struct cwa_client {
     cwa_req *done_head, *done_tail;
     int npending;
     unsigned long next_id;
+    unsigned long owned_done; /* completions handed to an owner (a pager) */
 };
 
 /* engine */
@@ -111,6 +113,11 @@ void cwa__finish(cwa_client *c, cwa_req *r);
 void cwa__enqueue(cwa_client *c, cwa_req *r);
 /* Decodes the body with the hook (once); 0, or -1 with msg. */
 int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap);
+/* Lets an attempt in flight finish instead of cutting it off: its answer is
+ * dropped on arrival, and until then it holds its place under the
+ * concurrency cap, so the server never sees more than `concurrency`
+ * requests of this client at once. A request not in flight is freed. */
+void cwa__orphan(cwa_req *r);
 /* A completed request goes back to the queue for another attempt. */
 void cwa__resubmit(cwa_client *c, cwa_req *r, double not_before);
 /* The delay before attempt `attempts + 1` by the backoff policy. */

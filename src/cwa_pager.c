@@ -9,7 +9,7 @@
  * full width from the second round on, and at most `concurrency - 1`
  * requests go past the end (each answers an empty page; the specs and
  * benchmarks measure it). A short page ends the listing; pages issued
- * beyond it are cancelled, in flight or not.
+ * beyond it and not yet sent are dropped, those in flight finish unseen.
  *
  * Keyset mode (consistent = true): `<id> > last` with `orderBy <id> asc`,
  * one page at a time (each page depends on the last id of the one before),
@@ -156,13 +156,16 @@ static int window_limit(const cwa_pager *p)
     return w > MAX_WINDOW ? MAX_WINDOW : w;
 }
 
-/* Frees the pages issued after page `last`. */
-static void cancel_after(cwa_pager *p, long last)
+/* Lets go of the pages issued after page `last`: those not yet sent are
+ * dropped, those in flight finish unseen (the engine frees them), so the
+ * server is never sent more than the concurrency cap at once because a
+ * listing ended. Only closing the pager (a `break`) cuts transfers off. */
+static void drop_after(cwa_pager *p, long last)
 {
     int keep = 0;
     for (int i = 0; i < p->count; i++) {
         if (p->win_page[i] > last)
-            cwa_req_free(p->win[i]);
+            cwa__orphan(p->win[i]);
         else {
             p->win[keep] = p->win[i];
             p->win_page[keep] = p->win_page[i];
@@ -269,7 +272,7 @@ static void learn_total(cwa_pager *p, const cwa_req *r, long page)
         last = page;
     if (last < p->end_page) {
         p->end_page = last;
-        cancel_after(p, last);
+        drop_after(p, last);
     }
 }
 
@@ -286,7 +289,7 @@ static void page_done(cwa_req *r, void *ctx)
         /* the loop raises when it reaches this page: nothing after it is needed */
         if (page < p->end_page) {
             p->end_page = page;
-            cancel_after(p, page);
+            drop_after(p, page);
         }
         return;
     }
@@ -310,18 +313,29 @@ static void fail_page(cwa_pager *p, long page, const cwa_req *r, cwa_error *err)
     err->details = r->err.details ? strdup(r->err.details) : NULL;
 }
 
+/* Issues what the window allows: the next keyset page, or offset pages. */
+static int issue_ahead(cwa_pager *p, cwa_error *err)
+{
+    if ((p->o.consistent && !p->done && p->count == 0 && issue_keyset(p) != 0) || fill(p) != 0) {
+        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int cwa_pager_ready(cwa_pager *p, cwa_error *err)
+{
+    if (issue_ahead(p, err) != 0)
+        return -1;
+    return p->count == 0 || p->win[0]->state == REQ_DONE;
+}
+
 int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
 {
     *out = NULL;
     p->take = 0;
-    if (p->o.consistent && !p->done && p->count == 0 && issue_keyset(p) != 0) {
-        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+    if (issue_ahead(p, err) != 0)
         return -1;
-    }
-    if (fill(p) != 0) {
-        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
-        return -1;
-    }
     if (p->count == 0) {
         p->done = 1;
         return 0;
@@ -358,7 +372,7 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
         fail_page(p, page, r, err);
         cwa_req_free(r);
         p->done = 1;
-        cancel_after(p, 0);
+        drop_after(p, 0);
         return -1;
     }
     if (!p->end_known)
@@ -378,7 +392,7 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
         err->attempts = r->attempts;
         cwa_req_free(r);
         p->done = 1;
-        cancel_after(p, 0);
+        drop_after(p, 0);
         return -1;
     }
     long take = count;
@@ -389,7 +403,7 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
     if (count < p->o.page_size || (p->o.limit >= 0 && p->yielded >= p->o.limit) ||
         (!p->o.consistent && page >= p->end_page)) {
         p->done = 1;
-        cancel_after(p, 0);
+        drop_after(p, 0);
     } else if (p->o.consistent) {
         if (!r->page.last_id[0]) {
             cwa_error_clear(err);

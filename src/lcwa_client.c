@@ -595,12 +595,13 @@ static const luaL_Reg client_methods[] = {
      */
     {"submit", lcwa_client_submit},
     /***
-     * Drives the submitted requests until some complete or the time is up.
-     * Requests nobody holds any more are dropped.
+     * Drives the submitted requests (and the pages of open pagers) until
+     * some complete or the time is up. Requests nobody holds any more are
+     * dropped.
      * @function Client:wait
      * @number[opt] timeout seconds (default: until one completes)
      * @treturn table an array of the `Request` objects that completed (empty
-     *   on timeout)
+     *   on timeout, or when only a pager's page arrived: see `Pager:ready`)
      * @usage for _, req in ipairs(client:wait(1)) do print(req:id(), req:result()) end
      */
     {"wait", lcwa_client_wait},

@@ -69,6 +69,25 @@ static int pager_next(lua_State *L)
     return 1;
 }
 
+static int pager_ready(lua_State *L)
+{
+    lcwa_pager *lp = check_pager(L);
+    lcwa_client *lc = lp->pager ? lcwa_owner(L, 1) : NULL;
+    if (!lc) {
+        lua_pushboolean(L, 1); /* next() answers at once: nil, or the error */
+        return 1;
+    }
+    cwa_error err = {0};
+    int rc = cwa_pager_ready(lp->pager, &err);
+    if (rc < 0) {
+        lcwa_push_error(L, &err);
+        cwa_error_clear(&err);
+        return lua_error(L);
+    }
+    lua_pushboolean(L, rc);
+    return 1;
+}
+
 static int pager_total(lua_State *L)
 {
     lcwa_pager *lp = check_pager(L);
@@ -222,6 +241,18 @@ static const luaL_Reg pager_methods[] = {
      * for records in function() return pager:next() end do print(#records) end
      */
     {"next", pager_next},
+    /***
+     * Whether `next` would return without waiting for the network: the next
+     * page in order has arrived, or the listing is over (also true for a
+     * closed pager). Issues the pages the window allows; drives nothing.
+     * `cwa.map` uses it to let other coroutines run while a page is on its
+     * way, resuming the loop once `Client:wait` has returned and this is true.
+     * @function Pager:ready
+     * @treturn boolean
+     * @raise cwa.Error NoMemory
+     * @usage while not pager:ready() do client:wait() end
+     */
+    {"ready", pager_ready},
     /***
      * Cancels the pages in flight and frees the pager. Idempotent; also
      * `__close` and `__gc`.

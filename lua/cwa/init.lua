@@ -421,6 +421,7 @@ function Client:each(path, opts)
       -- dropped first: otherwise the finished page stays alive while the
       -- next one is decoded, and a listing's peak holds two pages
       records = nil
+      map.await_page(self, pager)
       records = pager:next()
       if not records then
         n = 0
@@ -468,6 +469,7 @@ function Client:count(path, opts)
   local pager <close> = self._core:pages(path, po)
   local n = 0
   while true do
+    map.await_page(self, pager)
     local records = pager:next()
     if not records then return n end
     local total = pager:total()

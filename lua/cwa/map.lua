@@ -7,17 +7,18 @@
 -- rate limiter and concurrency cap govern every request of every item. C
 -- never yields: the coroutines yield in Lua, between core calls.
 --
--- An iterator (client:each, client:computers, ...) or client:list inside fn
--- works unchanged: its pages are fetched ahead and concurrently with the
--- other items' requests, but while the loop waits for its next page the
--- other items' coroutines resume only when that wait returns (their requests
--- keep running in the core meanwhile). Polling helpers (run_script with
--- wait, command) sleep in place; run them with a list of ids instead.
+-- An iterator (client:each, client:computers, ...), client:list or
+-- client:count inside fn yields the same way while its next page is on its
+-- way (the pager's pages are fetched ahead as always), so listings of many
+-- items overlap with each other and with plain calls. Polling helpers
+-- (run_script with wait, command) sleep in place; run them with a list of
+-- ids instead.
 -- @module cwa.map
 local errors = require "cwa.errors"
 
 local invalid = errors.invalid
-local WAIT = {} -- the marker a map coroutine yields with
+local WAIT = {}       -- the marker a map coroutine yields with for a request
+local WAIT_PAGER = {} -- and for a pager's next page
 
 local M = {}
 
@@ -35,6 +36,17 @@ function M.request(client, method, path, query, body)
     return req:result()
   end
   return client._core:request(method, path, query, body)
+end
+
+--- Called by the iterators before pager:next(): inside one of map's
+-- coroutines, yields until the next page has arrived; elsewhere returns at
+-- once (next() then waits for it).
+function M.await_page(client, pager)
+  local sched = running[client]
+  local co = coroutine.running()
+  if sched and sched.coroutines[co] then
+    while not pager:ready() do coroutine.yield(WAIT_PAGER, pager) end
+  end
 end
 
 local function check_opts(who, opts, client)
@@ -78,6 +90,7 @@ function M.map(client, items, fn, opts)
   local sched = {coroutines = {}}
   local waiting = {}    -- request id -> {co, i}
   local outstanding = {} -- request objects in flight, for cancellation
+  local paging = {}     -- coroutine -> {pager, i}: loops waiting for a page
   local next_item, active, done = 1, 0, 0
   local first_error
 
@@ -101,6 +114,8 @@ function M.map(client, items, fn, opts)
     elseif marker == WAIT then
       waiting[req:id()] = {co = co, i = i}
       outstanding[req] = true
+    elseif marker == WAIT_PAGER then
+      paging[co] = {pager = req, i = i}
     else
       -- fn yielded for its own reasons: not ours to interpret
       sched.coroutines[co] = nil
@@ -121,9 +136,27 @@ function M.map(client, items, fn, opts)
     end
   end
 
+  -- The items still suspended are closed: a loop's pager (its to-be-closed
+  -- value) cancels its pages, as a `break` would.
   local function cancel_all()
     for req in pairs(outstanding) do req:close() end
-    outstanding, waiting = {}, {}
+    for co in pairs(sched.coroutines) do
+      if coroutine.status(co) == "suspended" then coroutine.close(co) end
+    end
+    outstanding, waiting, paging = {}, {}, {}
+  end
+
+  local function resume_paging()
+    local ready = {}
+    for co, w in pairs(paging) do
+      if w.pager:ready() then ready[#ready + 1] = {co = co, i = w.i} end
+    end
+    -- in item order, so that runs are repeatable
+    table.sort(ready, function(a, b) return a.i < b.i end)
+    for _, w in ipairs(ready) do
+      paging[w.co] = nil
+      step(w.co, w.i)
+    end
   end
 
   running[client] = sched
@@ -132,7 +165,7 @@ function M.map(client, items, fn, opts)
     while active > 0 do
       if opts.fail_fast and first_error then break end
       local completed = client._core:wait()
-      if #completed == 0 and next(waiting) == nil then
+      if #completed == 0 and next(waiting) == nil and next(paging) == nil then
         error(errors.new{code = "InvalidArgument", message = "map: items are running but wait on nothing"}, 0)
       end
       for _, req in ipairs(completed) do
@@ -143,6 +176,7 @@ function M.map(client, items, fn, opts)
           step(w.co, w.i)
         end
       end
+      resume_paging()
       start_more()
     end
   end)
