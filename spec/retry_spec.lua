@@ -133,6 +133,25 @@ describe("rate limiting", function()
     assert.is_true(elapsed <= allowed * 1.1 + 0.3, ("took %.2fs, the limit allows %.2fs"):format(elapsed, allowed))
   end)
 
+  it("pauses the whole client on a 429 even when that call is not retried", function()
+    -- a server that takes one request at a time answers the second of two
+    -- 429 with Retry-After: 1; with retries = 0 that call raises, and the
+    -- next call still waits out the pause
+    local sim = simmod.start{"--computers", "10", "--latency-ms", "300", "--max-concurrent", "1"}
+    local client = helper.new(sim, {retries = 0, concurrency = 2})
+    client:token()
+    local out = client:map({1, 2}, function(id) return client:computer(id).Id end)
+    local refused = type(out[1]) == "table" and out[1].error or type(out[2]) == "table" and out[2].error
+    assert.equal("RateLimited", refused and refused.code)
+    local t0 = helper.monotime()
+    assert.equal(3, client:computer(3).Id)
+    local waited = helper.monotime() - t0
+    local stats = sim:stats()
+    sim:stop()
+    assert.equal(1, stats.concurrency_limited)
+    assert.is_true(waited >= 0.8, ("the next call went after %.2fs"):format(waited))
+  end)
+
   it("waits out 429s with Retry-After and loses nothing", function()
     -- a server that takes one request at a time, a client that sends four
     local sim = simmod.start{"--computers", "300", "--latency-ms", "20", "--max-concurrent", "1"}

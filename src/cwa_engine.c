@@ -450,9 +450,6 @@ static void retry_or_fail(cwa_client *c, cwa_req *r, cwa_retry_action action, cw
         delay = r->hdr.retry_after;
         if (delay > c->cfg.max_wait)
             delay = c->cfg.max_wait;
-        /* A 429 speaks for the whole client, not this one request. */
-        if (r->status == 429)
-            cwa_rate_pause_until(&c->rate, now + delay);
     } else {
         delay = cwa__backoff(c, r);
     }
@@ -605,7 +602,16 @@ static void attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
         r->rate_observed = 1;
     }
     adapt_concurrency(c, r->status);
+    if (r->status == 429 && r->hdr.has_retry_after) {
+        /* A 429 speaks for the whole client, not this one request (nor only
+         * for those that will be retried). */
+        double delay = r->hdr.retry_after < c->cfg.max_wait ? r->hdr.retry_after : c->cfg.max_wait;
+        cwa_rate_pause_until(&c->rate, cwa_time_mono() + delay);
+    }
     if (r->orphan) {
+        /* nobody reads the answer, but a rejected token concerns everyone */
+        if (r->status == 401 && r->token_gen != 0)
+            cwa__auth_rejected(c, r->token_gen);
         cwa_req_free(r);
         return;
     }
@@ -618,13 +624,19 @@ static void attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
 /* Every call waiting for a login that failed gets its failure. */
 static void fail_waiting_calls(cwa_client *c)
 {
-    for (cwa_req *q = c->pending_head, *qn; q; q = qn) {
-        qn = q->next;
+    /* A finished page calls its pager back, which may free the requests
+     * after it: the walk starts over after each one (finished requests have
+     * left the list). */
+    cwa_req *q = c->pending_head;
+    while (q) {
         if (q->kind == KIND_DATA && q->state == REQ_QUEUED) {
             cwa_error_clear(&q->err);
             q->err = c->auth_err;
             q->err.details = c->auth_err.details ? strdup(c->auth_err.details) : NULL;
             cwa__finish(c, q);
+            q = c->pending_head;
+        } else {
+            q = q->next;
         }
     }
     cwa__auth_reset_failure(c);

@@ -146,22 +146,28 @@ function M.map(client, items, fn, opts)
     outstanding, waiting, paging = {}, {}, {}
   end
 
+  -- Resumes the loops whose page has arrived, and starts new items, until
+  -- neither happens: a page can also arrive while an item runs a blocking
+  -- call (a polling helper), outside client:wait().
   local function resume_paging()
-    local ready = {}
-    for co, w in pairs(paging) do
-      if w.pager:ready() then ready[#ready + 1] = {co = co, i = w.i} end
-    end
-    -- in item order, so that runs are repeatable
-    table.sort(ready, function(a, b) return a.i < b.i end)
-    for _, w in ipairs(ready) do
-      paging[w.co] = nil
-      step(w.co, w.i)
-    end
+    repeat
+      local ready = {}
+      for co, w in pairs(paging) do
+        if w.pager:ready() then ready[#ready + 1] = {co = co, i = w.i} end
+      end
+      -- in item order, so that runs are repeatable
+      table.sort(ready, function(a, b) return a.i < b.i end)
+      for _, w in ipairs(ready) do
+        paging[w.co] = nil
+        step(w.co, w.i)
+      end
+      start_more()
+    until #ready == 0
   end
 
   running[client] = sched
   local ok, err = pcall(function()
-    start_more()
+    resume_paging()
     while active > 0 do
       if opts.fail_fast and first_error then break end
       local completed = client._core:wait()
@@ -177,7 +183,6 @@ function M.map(client, items, fn, opts)
         end
       end
       resume_paging()
-      start_more()
     end
   end)
   running[client] = nil
