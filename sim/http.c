@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "cwa_buf.h"
@@ -295,9 +296,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
         return MHD_YES;
     }
     long long started = sim_now_ms();
-    const char *qmark = strchr(req->uri, '?');
-    size_t plen = qmark ? (size_t)(qmark - req->uri) : strlen(req->uri);
-    char *path = sim_strndup(req->uri, plen);
+    /* The absolute form a client sends to an HTTP proxy: the simulator is
+     * its own proxy, so clients' proxy settings can be tested on loopback. */
+    const char *target = req->uri;
+    if (strncasecmp(target, "http://", 7) == 0) {
+        const char *slash = strchr(target + 7, '/');
+        target = slash ? slash : "/";
+        sim_stats_count(&s->stats, SIM_STAT_PROXIED);
+    }
+    const char *qmark = strchr(target, '?');
+    size_t plen = qmark ? (size_t)(qmark - target) : strlen(target);
+    char *path = sim_strndup(target, plen);
     if (!path)
         return MHD_NO;
     sim_lower(path);

@@ -7,9 +7,9 @@
 
 #include "util.h"
 
-static const char *const stat_names[SIM_STAT_KINDS] = {"logins",       "login_failures",
-                                                       "refreshes",    "two_factor_challenges",
-                                                       "rate_limited", "concurrency_limited"};
+static const char *const stat_names[SIM_STAT_KINDS] = {
+    "logins",       "login_failures",      "refreshes", "two_factor_challenges",
+    "rate_limited", "concurrency_limited", "proxied"};
 
 static void map_free(sim_countmap *m)
 {

@@ -6,6 +6,7 @@
  *   {"requests":N, "by_status":{"200":N,...}, "logins":N, "login_failures":N,
  *    "refreshes":N, "two_factor_challenges":N, "rate_limited":N (every 429),
  *    "concurrency_limited":N (the 429s of --max-concurrent),
+ *    "proxied":N (requests in a proxy's absolute form, http://host:port/path),
  *    "faults":{"drop":N,"fail":N,"html":N,"malformed":N,"stall":N},
  *    "max_concurrency":N, "in_flight":N,
  *    "pages":{"/cwa/api/v1/computers?page=1&pagesize=100":N,...},
@@ -33,6 +34,7 @@ typedef enum sim_stat {
     SIM_STAT_TWO_FACTOR,
     SIM_STAT_RATE_LIMITED,
     SIM_STAT_CONCURRENCY_LIMITED,
+    SIM_STAT_PROXIED,
     SIM_STAT_KINDS
 } sim_stat;
 

@@ -16,7 +16,8 @@ end
 local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
   .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
   .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
-  .. "CONNECTWISE_AUTOMATE_RATE_LIMIT CWA_FORMAT COLUMNS XDG_CONFIG_HOME; "
+  .. "CONNECTWISE_AUTOMATE_RATE_LIMIT CWA_FORMAT COLUMNS XDG_CONFIG_HOME "
+  .. "http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY; "
 
 local parse_csv = require("support.csv").read
 
@@ -339,6 +340,30 @@ describe("bin/cwa", function()
         .. "--2fa 123456 --client-id spec count scripts", {env = env})
       assert.are.equal(0, code, err)
       assert.is_true(tonumber(out) > 0)
+    end)
+  end)
+
+  describe("proxies", function()
+    -- The simulator is its own HTTP proxy (it answers the absolute form and
+    -- counts it); the server address has nothing listening, so an answer
+    -- proves the request went through the proxy.
+    local dead = "http://127.0.0.1:9"
+    local base = UNSET .. "export CWA_CONFIG=/nonexistent MYPW=integrator-pass; "
+
+    it("goes through http_proxy from the environment, through --proxy, and through none with --proxy none", function()
+      local flags = "--server " .. q(dead) .. " -u integrator --password-env MYPW --client-id spec "
+      local proxied = sim:stats().proxied
+      local out, err, code = cwa(flags .. "count clients", {env = base .. "export http_proxy=" .. q(sim.url) .. "; "})
+      assert.are.equal(0, code, err)
+      assert.is_true(tonumber(out) > 0)
+      assert.is_true(sim:stats().proxied >= proxied + 2, "login and count went through the proxy")
+      out, err, code = cwa(flags .. "--proxy " .. q(sim.url) .. " count clients", {env = base})
+      assert.are.equal(0, code, err)
+      assert.is_true(tonumber(out) > 0)
+      _, err, code = cwa(flags .. "--proxy none --retries 0 count clients",
+        {env = base .. "export http_proxy=" .. q(sim.url) .. "; "})
+      assert.are.equal(1, code)
+      assert.truthy(err:find("Network", 1, true), err)
     end)
   end)
 

@@ -65,6 +65,16 @@ describe("cwa.env.options", function()
     end
   end)
 
+  it("reads a proxy URL, and none/off/0/false as no proxy at all", function()
+    assert.are.equal("http://proxy.example.com:3128",
+      env.options(fake(base{PROXY = " http://proxy.example.com:3128 "})).proxy)
+    for _, word in ipairs{"none", "NONE", "off", "0", "false"} do
+      assert.are.equal("", env.options(fake(base{PROXY = word})).proxy)
+    end
+    assert.is_nil(env.options(fake(base{PROXY = ""})).proxy)
+    assert.is_nil(env.options(fake(base())).proxy)
+  end)
+
   it("rejects a bad getenv", function()
     local ok, e = pcall(env.options, 5)
     assert.is_false(ok)

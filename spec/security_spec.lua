@@ -122,6 +122,41 @@ for _, dialect in ipairs{"apitoken", "apicredentials"} do
   end)
 end
 
+describe("proxy", function()
+  -- The simulator answers a proxy's absolute-form requests itself; the
+  -- server address has nothing listening, so answers came through the proxy.
+  it("carries every request through the proxy option, and never repeats its password", function()
+    local sim = simmod.start{"--computers", "30"}
+    local client = helper.new(sim, {server = "http://127.0.0.1:9", proxy = sim.url})
+    local n = 0
+    for _ in client:computers{page_size = 10} do n = n + 1 end
+    assert.equal(30, n)
+    local stats = sim:stats()
+    assert.equal(stats.requests, stats.proxied)
+    client:close()
+    -- a proxy URL with a password, nothing listening: the error names no secret
+    local texts, lines = {}, {}
+    local bad = helper.new(sim, {server = "http://127.0.0.1:9", proxy = "http://alice:Pr0xy-s3cret@127.0.0.1:1",
+      retries = 0, debug = true, log = function(_, line) lines[#lines + 1] = line end})
+    local err = helper.error_of(bad.computer, bad, 1)
+    sim:stop()
+    assert.equal("Network", err.code)
+    error_texts(err, texts)
+    for _, l in ipairs(lines) do texts[#texts + 1] = l end
+    assert_clean(texts, {"Pr0xy-s3cret", "integrator-pass"})
+  end)
+
+  it("refuses a proxy value with control characters without repeating it", function()
+    local err = helper.error_of(cwa.new, {server = "http://127.0.0.1:9", username = "u", password = "p",
+      proxy = "http://bob:pw-Xy9@proxy\n:3128"})
+    assert.equal("InvalidArgument", err.code)
+    assert.matches("proxy", err.message)
+    assert.is_nil(err.message:find("pw-Xy9", 1, true))
+    err = helper.error_of(cwa.new, {server = "http://127.0.0.1:9", username = "u", password = "p", proxy = 3128})
+    assert.equal("InvalidArgument", err.code)
+  end)
+end)
+
 describe("token cache", function()
   local sim, dir
   setup(function()

@@ -129,6 +129,10 @@ typedef struct cwa_config {
     double connect_timeout;
     int verify_tls;
     const char *ca_file;
+    /* HTTP(S) proxy URL (may carry user:password@, kept like a password);
+     * NULL: libcurl's https_proxy / http_proxy / no_proxy environment;
+     * "": no proxy, whatever the environment says */
+    const char *proxy;
     double backoff_base; /* seconds */
     double backoff_cap;
     double max_wait;         /* longest Retry-After honoured */

@@ -102,6 +102,16 @@ static int check_config(const cwa_config *cfg, cwa_error *err)
         if (n == 0 || n > 16)
             return BAD("two_factor: a code has 1 to 16 characters");
     }
+    if (cfg->proxy) {
+        /* the value itself is never repeated: it may hold a password */
+        size_t n = strlen(cfg->proxy);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)cfg->proxy[i] < 0x20 || cfg->proxy[i] == 0x7f)
+                return BAD(
+                    "proxy: a URL without control characters, like http://proxy.example.com:3128");
+        if (n > 2048)
+            return BAD("proxy: longer than 2048 characters");
+    }
     return 0;
 #undef BAD
 }
@@ -151,10 +161,11 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
     c->client_id = dup_opt(cfg->client_id, &failed);
     c->ca_file = dup_opt(cfg->ca_file, &failed);
     c->token_cache = dup_opt(cfg->token_cache, &failed);
+    c->proxy = dup_opt(cfg->proxy, &failed);
     /* the caller's strings may go away: only our copies are used */
     c->cfg.server = c->cfg.username = c->cfg.password = NULL;
     c->cfg.two_factor_code = c->cfg.client_id = c->cfg.ca_file = NULL;
-    c->cfg.totp_secret = c->cfg.token_cache = NULL;
+    c->cfg.totp_secret = c->cfg.token_cache = c->cfg.proxy = NULL;
     memcpy(c->totp_key, key, keylen);
     c->totp_keylen = keylen;
     memset(key, 0, sizeof key);
@@ -199,6 +210,7 @@ void cwa_client_free(cwa_client *c)
         curl_multi_cleanup(c->multi);
     free(c->username);
     wipe_free(c->password);
+    wipe_free(c->proxy);
     wipe_free(c->two_factor_code);
     free(c->client_id);
     free(c->ca_file);

@@ -68,7 +68,7 @@ struct cwa_req {
 
 struct cwa_client {
     cwa_config cfg; /* strings below are the client's own copies */
-    char *username, *password, *two_factor_code, *client_id, *ca_file, *token_cache;
+    char *username, *password, *two_factor_code, *client_id, *ca_file, *token_cache, *proxy;
     unsigned char totp_key[128];
     size_t totp_keylen;
     cwa_server server;

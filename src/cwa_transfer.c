@@ -130,6 +130,8 @@ int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->cfg.verify_tls ? 2L : 0L);
     if (c->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    if (c->proxy)
+        curl_easy_setopt(e, CURLOPT_PROXY, c->proxy);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket);
 

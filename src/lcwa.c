@@ -84,7 +84,8 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  *   `totp_secret`, `client_id`, `auth`, `retries`, `rate_limit`, `burst`,
  *   `concurrency`, `timeout`, `connect_timeout`, `verify_tls`, `ca_file`,
  *   `log`, `debug`, `allow_http`, `token_cache`, `max_wait`, `backoff_base`,
- *   `backoff_cap`
+ *   `backoff_cap`, `proxy` (a URL; unset: the https_proxy / no_proxy
+ *   environment; "": none)
  * @treturn Client
  * @raise cwa.Error InvalidArgument for an unknown option, a value of the
  *   wrong type or out of range, or a server that is not allowed

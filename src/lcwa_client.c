@@ -27,6 +27,7 @@ static const struct option {
     {"connect_timeout", T_NUMBER},
     {"verify_tls", T_BOOLEAN},
     {"ca_file", T_STRING},
+    {"proxy", T_STRING},
     {"log", T_FUNCTION},
     {"debug", T_BOOLEAN},
     {"allow_http", T_BOOLEAN},
@@ -203,6 +204,7 @@ int lcwa_client_new(lua_State *L)
     cfg.totp_secret = opt_string(L, 1, "totp_secret");
     cfg.client_id = opt_string(L, 1, "client_id");
     cfg.ca_file = opt_string(L, 1, "ca_file");
+    cfg.proxy = opt_string(L, 1, "proxy");
     cfg.token_cache = opt_string(L, 1, "token_cache");
     const char *auth = opt_string(L, 1, "auth");
     if (auth) {

@@ -75,7 +75,7 @@ cli.terminal_width = terminal_width
 
 local PROFILE_KEYS = {
   server = "string", username = "string", client_id = "string", auth = "string",
-  ca_file = "string", verify_tls = "boolean", allow_http = "boolean",
+  ca_file = "string", verify_tls = "boolean", allow_http = "boolean", proxy = "string",
   password_env = "string", password_command = "string",
   two_factor_env = "string", totp_secret_env = "string",
   rate_limit = "number", concurrency = "number", timeout = "number", retries = "number",
@@ -189,6 +189,7 @@ function cli.connection(a, getenv)
     set("client_id", profile.client_id)
     set("auth", profile.auth)
     set("ca_file", profile.ca_file)
+    set("proxy", profile.proxy == "" and "none" or profile.proxy)
     if profile.verify_tls ~= nil then extra.verify_tls = profile.verify_tls end
     if profile.allow_http ~= nil then extra.allow_http = profile.allow_http end
     if profile.password_env then
@@ -211,6 +212,7 @@ function cli.connection(a, getenv)
   set("client_id", a.client_id)
   set("auth", a.auth)
   set("ca_file", a.ca_file)
+  set("proxy", a.proxy == "" and "none" or a.proxy)
   set("two_factor", a.two_factor)
   if a.password_env then
     password = getenv(a.password_env)
@@ -692,6 +694,8 @@ Examples:
   p:option("--auth", "Login dialect."):choices{"auto", "apitoken", "apicredentials"}
   p:option("--ca-file", "PEM file of the CA to trust."):argname("<file>")
   p:flag("-k --insecure", "Do not verify the TLS certificate.")
+  p:option("--proxy", "HTTP(S) proxy URL, or none (default: https_proxy / no_proxy from the environment).")
+    :argname("<url>")
   p:option("--timeout", "Seconds a request may take (default 60)."):argname("<seconds>"):convert(positive_number("--timeout"))
   p:option("--retries", "Retries of a failing request (default 5)."):argname("<n>"):convert(positive_integer("--retries"))
   p:option("--rate-limit", "Requests a minute (default 60; 0 = no limit)."):argname("<n>"):convert(positive_integer("--rate-limit"))

@@ -14,6 +14,8 @@
 --   CONNECTWISE_AUTOMATE_ALLOW_HTTP   allow_http (same booleans)
 --   CONNECTWISE_AUTOMATE_RATE_LIMIT   rate_limit (requests a minute; 0/off -> false)
 --   CONNECTWISE_AUTOMATE_CONCURRENCY  concurrency (integer >= 1)
+--   CONNECTWISE_AUTOMATE_PROXY        proxy (a URL; none/off/0/false -> "", no
+--                                     proxy; unset: libcurl's https_proxy etc.)
 --
 -- The 2FA variable applies to either pair. Empty variables count as unset.
 -- Messages name variables, never the value of a secret.
@@ -31,6 +33,7 @@ env.names = {
   client_id = P .. "CLIENT_ID", auth = P .. "AUTH", ca_file = P .. "CA_FILE",
   verify_tls = P .. "VERIFY_TLS", allow_http = P .. "ALLOW_HTTP",
   rate_limit = P .. "RATE_LIMIT", concurrency = P .. "CONCURRENCY",
+  proxy = P .. "PROXY",
 }
 
 local function bad(message)
@@ -132,6 +135,12 @@ function env.options(getenv)
   end
 
   opts.ca_file = get(n.ca_file)
+
+  local proxy = get(n.proxy)
+  if proxy then
+    local word = proxy:lower()
+    opts.proxy = (BOOL[word] == false or word == "none") and "" or proxy
+  end
 
   local verify = get(n.verify_tls)
   if verify then opts.verify_tls = boolean(n.verify_tls, verify) end
