@@ -169,6 +169,37 @@ describe("listings that end", function()
   end)
 end)
 
+describe("listings inside client:map under faults", function()
+  it("give every record exactly once through 5xx, dropped connections and bad bodies", function()
+    local sim = simmod.start{"--computers", "500", "--latency-ms", "10", "--fail-rate", "0.2",
+      "--drop-rate", "0.05", "--malformed-rate", "0.05", "--seed", "11"}
+    local client = helper.new(sim, {retries = 10})
+    local clients = client:list("/Clients", {fields = "Id"})
+    local seen, dup = {}, 0
+    local counts = client:map(clients, function(cl, i)
+      local n = 0
+      for c in client:computers{condition = "Client.Id = " .. cl.Id, page_size = 4, fields = {"Id"}} do
+        if seen[c.Id] then dup = dup + 1 end
+        seen[c.Id] = true
+        n = n + 1
+      end
+      if i % 5 == 0 then client:computer(i) end -- plain calls between the listings
+      return n
+    end)
+    local stats = sim:stats()
+    sim:stop()
+    local total = 0
+    for i, n in ipairs(counts) do
+      assert.equal("number", type(n), "item " .. i .. ": " .. tostring(type(n) == "table" and n.error))
+      total = total + n
+    end
+    assert.equal(500, total)
+    assert.equal(0, dup)
+    assert.is_true(stats.faults.fail > 0 and stats.faults.drop > 0 and stats.faults.malformed > 0)
+    assert.is_true(stats.max_concurrency <= 10, "max " .. stats.max_concurrency)
+  end)
+end)
+
 describe("client:map under the server's limits", function()
   it("gets zero 429s and finishes within 10% of the time the limit allows", function()
     -- 6000/min = 100/s, the server's bucket holds 1000
