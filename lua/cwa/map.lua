@@ -67,7 +67,9 @@ local function check_opts(who, opts, client)
   return opts, width
 end
 
---- Runs fn(item, i) for every item, up to `concurrency` items at a time.
+--- Runs fn(item, i) for every item, up to `concurrency` items at a time
+-- (`Client:map` is this function with the client first).
+-- @tparam cwa.Client client
 -- @tparam table items an array
 -- @tparam function fn called as fn(item, i); its first result goes in the slot
 -- @tparam[opt] table opts concurrency (default: the client's), fail_fast,
