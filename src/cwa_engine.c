@@ -391,6 +391,7 @@ void cwa__orphan(cwa_req *r)
     r->orphan = 1;
     r->on_done = NULL;
     r->on_done_ctx = NULL;
+    r->id_field = NULL; /* the owner's string, gone with the owner */
 }
 
 /* Completes r: off the pending list, onto the done list (or to its owner). */
