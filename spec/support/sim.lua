@@ -45,6 +45,14 @@ M.alive = alive
 local Sim = {}
 Sim.__index = Sim
 
+-- Simulators started and not yet stopped. A test that fails before its
+-- sim:stop() would leave one running: they are stopped when this module is
+-- collected (busted's insulation drops it after each spec file) or when the
+-- Lua state closes (busted exits with os.exit(code, true)).
+local running = setmetatable({}, {__gc = function(t)
+  for sim in pairs(t) do sim:stop() end
+end})
+
 -- Runs curl against the simulator; returns status, body.
 function Sim:curl(method, path, body, headers)
   local args = {"curl", "-s", "-k", "-o", "-", "-w", "'\\n%{http_code}'", "-X", method}
@@ -83,6 +91,7 @@ function Sim:stop()
     end
     self.pid = nil
   end
+  running[self] = nil
   if self.log then os.remove(self.log) end
 end
 
@@ -97,6 +106,7 @@ function M.start(args)
   local pid = p:read("l")
   p:close()
   local sim = setmetatable({pid = pid, log = log}, Sim)
+  running[sim] = true
   for _ = 1, 500 do
     local out = read_file(log) or ""
     local url = out:match("URL (%S+)")
