@@ -10,6 +10,17 @@ local function all_ids(client, opts)
   return n, distinct, dup
 end
 
+-- Lists every computer, then stops the simulator; returns the count, the
+-- distinct ids, the seconds the listing took and the simulator's stats.
+local function timed_listing(sim, client, opts)
+  local t0 = helper.monotime()
+  local n, distinct = all_ids(client, opts)
+  local elapsed = helper.monotime() - t0
+  local stats = sim:stats()
+  sim:stop()
+  return n, distinct, elapsed, stats
+end
+
 describe("retries", function()
   it("lists every computer exactly once through 500/503 answers", function()
     local sim = simmod.start{"--computers", "1500", "--fail-rate", "0.3", "--seed", "7"}
@@ -121,11 +132,7 @@ describe("rate limiting", function()
     local sim = simmod.start{"--computers", "3000", "--rate-limit", "1200"}
     local client = helper.new(sim, {rate_limit = "nil"})
     client:token()
-    local t0 = helper.monotime()
-    local n, distinct = all_ids(client, {page_size = 12})
-    local elapsed = helper.monotime() - t0
-    local stats = sim:stats()
-    sim:stop()
+    local n, distinct, elapsed, stats = timed_listing(sim, client, {page_size = 12})
     assert.equal(3000, n)
     assert.equal(3000, distinct)
     assert.equal(0, stats.rate_limited)
@@ -156,11 +163,7 @@ describe("rate limiting", function()
     -- a server that takes one request at a time, a client that sends four
     local sim = simmod.start{"--computers", "300", "--latency-ms", "20", "--max-concurrent", "1"}
     local client = helper.new(sim, {concurrency = 4, retries = 10, max_wait = 2})
-    local t0 = helper.monotime()
-    local n, distinct = all_ids(client, {page_size = 50})
-    local elapsed = helper.monotime() - t0
-    local stats = sim:stats()
-    sim:stop()
+    local n, distinct, elapsed, stats = timed_listing(sim, client, {page_size = 50})
     assert.equal(300, n)
     assert.equal(300, distinct)
     assert.is_true(stats.concurrency_limited >= 1, "no 429 was sent")
