@@ -235,6 +235,16 @@ static void location_name(long j, long nclients, char *out, size_t cap)
         snprintf(out, cap, "Site %ld", k + 1);
 }
 
+/* o when every field went in, else NULL (o freed): the rows' last step. */
+static cJSON *complete(cJSON *o, int ok)
+{
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 static cJSON *gen_client(const sim_store *s, long i)
 {
     int ok = 1;
@@ -262,11 +272,7 @@ static cJSON *gen_client(const sim_store *s, long i)
     num(o, "ExternalId", (double)(2000 + i), &ok);
     date(o, "DateAdded", BASE_TIME - (long)sim_pick(rnd(s, SIM_CLIENTS, i, 5), 2000) * DAY, &ok);
     cstr(o, "Comment", "", &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 static cJSON *gen_location(const sim_store *s, long j, long nclients)
@@ -290,11 +296,7 @@ static cJSON *gen_location(const sim_store *s, long j, long nclients)
     snprintf(buf, sizeof buf, "10.%ld.0.0/16", (ci % 250) + 1);
     str(o, "Router", buf, &ok);
     num(o, "ProbeID", 0, &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 /* ---- computers ---- */
@@ -447,11 +449,7 @@ static cJSON *gen_computer(const sim_store *s, long id, const shape *sh)
         date(o, "LastContact", contact, &ok);
         num(o, "DiskFreePercent", (double)(2 + sim_pick(rnd(s, SIM_COMPUTERS, id, 28), 88)), &ok);
     }
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 /* ---- the rest, derived from computers where they refer to one ---- */
@@ -505,11 +503,7 @@ static cJSON *gen_alert(const sim_store *s, long i)
         const cJSON *cl = field(o, "Client");
         num(o, "ClientID", cl ? field(cl, "Id")->valuedouble : 0, &ok);
     }
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 static cJSON *gen_contact(const sim_store *s, long i, long nclients, long nlocations)
@@ -539,11 +533,7 @@ static cJSON *gen_contact(const sim_store *s, long i, long nclients, long nlocat
     long j = nlocations > ci ? ci : 0;
     location_name(j, nclients, lname, sizeof lname);
     ref(o, "Location", nlocations ? j + 1 : 0, lname, &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 static void numbered(const char *const *names, long count, long i, char *out, size_t cap)
@@ -570,11 +560,7 @@ static cJSON *gen_script(const sim_store *s, long i)
     boo(o, "ComputerScript", 1, &ok);
     str(o, "Parameters", "", &ok);
     date(o, "LastModified", BASE_TIME - sim_pick(rnd(s, SIM_SCRIPTS, i, 2), 700 * DAY), &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 static cJSON *gen_monitor(const sim_store *s, long i)
@@ -601,11 +587,7 @@ static cJSON *gen_monitor(const sim_store *s, long i)
     if ((ae = cJSON_CreateObject()) != NULL && pc)
         copy(ae, "RemoteMonitorAffectedClient", pc, "Client", &ok);
     add(o, "AffectedEntities", ae, &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 static cJSON *gen_group(const sim_store *s, long i)
@@ -627,11 +609,7 @@ static cJSON *gen_group(const sim_store *s, long i)
     num(o, "ParentId", (double)parent, &ok);
     num(o, "Priority", (double)(5 + sim_pick(rnd(s, SIM_GROUPS, i, 2), 10)), &ok);
     str(o, "Comments", "", &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 static cJSON *gen_ticket(const sim_store *s, long i)
@@ -664,11 +642,7 @@ static cJSON *gen_ticket(const sim_store *s, long i)
     long created = BASE_TIME - sim_pick(rnd(s, SIM_TICKETS, i, 4), 120 * DAY);
     date(o, "DateCreated", created, &ok);
     date(o, "DateUpdated", created + sim_pick(rnd(s, SIM_TICKETS, i, 5), 5 * DAY), &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 /* Templates of the rows the actions create (field checks on empty lists). */
@@ -688,11 +662,7 @@ static cJSON *templ_history(void)
     str(o, "DiagnosticMessage", "", &ok);
     str(o, "User", "", &ok);
     str(o, "Parameters", "", &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 static cJSON *templ_command(void)
@@ -710,11 +680,7 @@ static cJSON *templ_command(void)
     boo(o, "Fastalk", 0, &ok);
     str(o, "DateLastInventoried", "2024-01-01T00:00:00", &ok);
     str(o, "DateCreated", "2024-01-01T00:00:00", &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 static cJSON *gen_software(const sim_store *s, long computer, long k, long pick)
@@ -730,11 +696,7 @@ static cJSON *gen_software(const sim_store *s, long computer, long k, long pick)
     cstr(o, "Publisher", software[pick].publisher, &ok);
     date(o, "DateInstalled", BASE_TIME - sim_pick(rnd(s, SIM_SOFTWARE, computer, (int)k), 900 * DAY),
          &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    return complete(o, ok);
 }
 
 /* ---- records and collections ---- */

@@ -65,13 +65,7 @@ local function token_answer(token)
     :format(token, os.date("!%Y-%m-%dT%H:%M:%S", os.time() + 3600)), JSON)
 end
 
-local function read_all(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_all = simmod.read_file
 
 -- Starts a responder for a routes table; returns {url, requests(), stop()}.
 local function responder(routes)

@@ -7,13 +7,7 @@ local cwa = require "cwa"
 
 local q = simulator.shell_quote
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_file = simulator.read_file
 
 local function lines_of(text)
   local out = {}

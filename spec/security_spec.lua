@@ -39,13 +39,7 @@ local function write_cache(path, t)
   os.execute("chmod 600 " .. path)
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_file = simmod.read_file
 
 local function tmpdir()
   local dir = os.tmpname()

@@ -8,11 +8,7 @@ local CLIENT_ID = "ClientId: 2c6c4a1e-8d0e-4f59-9f37-0b1f6a1d2e3f"
 local quote = simlib.shell_quote
 
 local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
+  return simlib.read_file(path) or ""
 end
 
 local function enc(s)

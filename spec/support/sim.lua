@@ -11,6 +11,7 @@ local function shell_quote(s)
 end
 M.shell_quote = shell_quote
 
+-- The whole file, or nil when it cannot be opened.
 local function read_file(path)
   local f = io.open(path, "rb")
   if not f then return nil end
@@ -18,6 +19,7 @@ local function read_file(path)
   f:close()
   return s
 end
+M.read_file = read_file
 
 local function sleep(seconds)
   os.execute("sleep " .. string.format("%.3f", seconds))
