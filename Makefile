@@ -1,6 +1,11 @@
 # cwa: ConnectWise Automate REST API client for Lua 5.4.
 # Every knob is overridable (make CC=clang LUA=lua5.4 ...); LuaRocks passes
-# CFLAGS, LIBFLAG, LUA_INCDIR and the install directories.
+# CFLAGS, LIBFLAG, LUA_INCDIR, CURL_INCDIR/CURL_LIBDIR, CJSON_INCDIR/CJSON_LIBDIR
+# and the install directories.
+#
+# The targets a person runs (demo, test, bench, ...) first install the Debian
+# packages that are missing, then build in a second make run: pkg-config is
+# read by that run, after the install, never before it.
 
 VERSION     := $(shell sed -n 's/^version *= *"\([0-9.]*\)-[0-9]*"/\1/p' cwa-*.rockspec | head -n 1)
 LUA         ?= lua5.4
@@ -8,15 +13,20 @@ BUSTED      ?= busted
 PKG_CONFIG  ?= pkg-config
 CC          ?= cc
 BUILD       ?= build
+SUBMAKE      = $(MAKE) --no-print-directory
 
+# What the build, the tests and the demo need; bench peers come on top.
 DEBIAN_PACKAGES := lua5.4 liblua5.4-dev libcurl4-openssl-dev libssl-dev lua-cjson \
-                   lua-busted lua-check lua-argparse luarocks libmicrohttpd-dev \
-                   libcjson-dev pkg-config curl cppcheck clang-format \
-                   lua5.2 lua-curl lua-socket python3-requests jq time
+                   lua-busted lua-check lua-argparse lua-socket luarocks libmicrohttpd-dev \
+                   libcjson-dev pkg-config curl cppcheck clang-format
+BENCH_PACKAGES  := lua5.2 lua-curl lua-socket python3-requests jq time gnuplot-nox nodejs npm
 
 LUA_INCDIR  ?= $(shell $(PKG_CONFIG) --variable=includedir lua5.4 2>/dev/null)/lua5.4
-PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcurl libcjson 2>/dev/null)
-PKG_LIBS    := $(shell $(PKG_CONFIG) --libs libcurl libcjson libcrypto 2>/dev/null)
+# LuaRocks' external_dependencies: used when given, pkg-config otherwise.
+EXT_CFLAGS  := $(if $(CURL_INCDIR),-I$(CURL_INCDIR)) $(if $(CJSON_INCDIR),-I$(CJSON_INCDIR))
+EXT_LIBS    := $(if $(CURL_LIBDIR),-L$(CURL_LIBDIR)) $(if $(CJSON_LIBDIR),-L$(CJSON_LIBDIR))
+PKG_CFLAGS  := $(EXT_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcurl libcjson 2>/dev/null)
+PKG_LIBS    := $(EXT_LIBS) $(shell $(PKG_CONFIG) --libs libcurl libcjson libcrypto 2>/dev/null) -lm
 SIM_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libmicrohttpd libcjson 2>/dev/null)
 SIM_LIBS    := $(shell $(PKG_CONFIG) --libs libmicrohttpd libcjson libcrypto 2>/dev/null) -lm -lpthread
 
@@ -24,18 +34,28 @@ WARN        := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wm
 OPT         ?= -O2 -g
 CFLAGS      ?= $(OPT)
 LIBFLAG     ?= -shared
-ALL_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fPIC $(WARN) \
-               -ffile-prefix-map=$(CURDIR)=. \
+ALL_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fPIC -fvisibility=hidden \
+               -MMD -MP $(WARN) -ffile-prefix-map=$(CURDIR)=. \
                -DCWA_VERSION='"$(VERSION)"' $(CFLAGS) $(SAN)
 
-CORE_SRC    := $(filter-out src/lcwa%.c,$(wildcard src/cwa_*.c))
-BIND_SRC    := $(wildcard src/lcwa*.c)
+# Layers (DESIGN.md): src/core knows no Lua and is compiled without its
+# headers; src/binding is the module cwa.core, on top of the core.
+CORE_ALL    := $(wildcard src/core/*.c)
+# The evaluator and formatter of the condition language serve the simulator,
+# the fuzzers and the unit tests; the client only parses.
+COND_EXTRA  := $(wildcard src/core/cwa_cond_eval.c src/core/cwa_cond_format.c)
+CORE_SRC    := $(filter-out $(COND_EXTRA),$(CORE_ALL))
+BIND_SRC    := $(wildcard src/binding/*.c)
 SIM_SRC     := $(wildcard sim/*.c)
 UNIT_SRC    := $(wildcard test/*_test.c)
 CORE_OBJ    := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
+CORE_ALL_OBJ:= $(CORE_ALL:src/%.c=$(BUILD)/obj/%.o)
 BIND_OBJ    := $(BIND_SRC:src/%.c=$(BUILD)/obj/%.o)
 SIM_OBJ     := $(SIM_SRC:sim/%.c=$(BUILD)/obj/sim/%.o)
-HEADERS     := $(wildcard src/*.h) $(wildcard sim/*.h)
+UNIT_OBJ    := $(UNIT_SRC:test/%.c=$(BUILD)/obj/test/%.o)
+# The simulator shares only the condition language and the buffer with the
+# client (DESIGN.md): never the transport, auth or pager.
+SIM_SHARED  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/core/cwa_cond*.c) src/core/cwa_buf.c)
 
 CORE_SO     := $(BUILD)/cwa/core.so
 SIM_BIN     := $(BUILD)/cwa-sim
@@ -46,12 +66,15 @@ INST_LIBDIR ?= $(PREFIX)/lib/lua/5.4
 INST_LUADIR ?= $(PREFIX)/share/lua/5.4
 INST_BINDIR ?= $(PREFIX)/bin
 
-.PHONY: all deps build module sim test demo sanitize clean install lint unit bench docs rock-check fuzz valgrind
+.PHONY: all deps bench-deps build module sim test check-fast demo sanitize clean install lint \
+        unit bench docs rock-check fuzz valgrind run-test run-check-fast run-demo run-sanitize \
+        run-bench run-valgrind
 
 all: build
 
-deps:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+# ---- packages ------------------------------------------------------------
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -59,47 +82,37 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
 
-build: $(CORE_SO) $(SIM_BIN) $(UNIT_BIN)
+deps:
+	$(call apt_install,$(DEBIAN_PACKAGES))
 
-module: $(CORE_SO)
+bench-deps: deps
+	$(call apt_install,$(BENCH_PACKAGES))
 
-sim: $(SIM_BIN)
+# ---- what a person runs: packages first, then a fresh make ---------------
+test: deps
+	@$(SUBMAKE) run-test
+check-fast: deps
+	@$(SUBMAKE) run-check-fast
+demo: deps
+	@$(SUBMAKE) run-demo
+sanitize: deps
+	@$(SUBMAKE) run-sanitize
+bench: bench-deps
+	@$(SUBMAKE) run-bench
+valgrind: deps
+	@$(SUBMAKE) run-valgrind
 
-$(BUILD)/obj/%.o: src/%.c $(HEADERS) | $(BUILD)/obj
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -I$(LUA_INCDIR) -Isrc -c -o $@ $<
-
-$(BUILD)/obj/sim/%.o: sim/%.c $(HEADERS) | $(BUILD)/obj/sim
-	$(CC) $(ALL_CFLAGS) $(SIM_CFLAGS) -Isrc -Isim -c -o $@ $<
-
-$(CORE_SO): $(CORE_OBJ) $(BIND_OBJ) | $(BUILD)/cwa
-	$(CC) $(LIBFLAG) $(SAN) -o $@ $^ $(PKG_LIBS)
-
-# The simulator shares only the condition language and small utilities with
-# the client (DESIGN.md): never the transport, auth or pager.
-SIM_SHARED  := $(BUILD)/obj/cwa_cond.o $(BUILD)/obj/cwa_buf.o
-$(SIM_BIN): $(SIM_OBJ) $(SIM_SHARED)
-	$(CC) $(SAN) -o $@ $^ $(SIM_LIBS)
-
-$(UNIT_BIN): $(UNIT_SRC) $(CORE_OBJ) $(HEADERS)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $(UNIT_SRC) $(CORE_OBJ) $(PKG_LIBS) -lm
-
-$(BUILD)/obj $(BUILD)/obj/sim $(BUILD)/cwa:
-	mkdir -p $@
-
-unit: $(UNIT_BIN)
-	$(UNIT_BIN)
-
-test: deps build lint
+run-test: build lint
 	@CWA_BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) sh .ci/busted-summary
 
-lint:
-	luacheck -q lua spec examples bench bin
-	cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
-	  --error-exitcode=1 --quiet -I src src sim
-	sh .ci/format-check
+# The quick loop: every spec but those tagged slow (packaging, bench peers,
+# long fault runs). `make test` runs them all.
+run-check-fast: build
+	@CWA_BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) sh .ci/busted-summary --exclude-tags=slow
 
-demo: deps build
+run-demo: build
 	@sh examples/run-demo.sh $(BUILD)
 
 # ASan + UBSan: the module, the simulator and the unit tests are rebuilt in
@@ -107,8 +120,8 @@ demo: deps build
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # curl (used by the specs to read the simulator's counters) deadlocks at start
 # with libasan preloaded: a wrapper runs it without the preload.
-sanitize: deps
-	$(MAKE) BUILD=build-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" build
+run-sanitize:
+	@$(SUBMAKE) BUILD=build-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" build
 	@mkdir -p build-san/bin && \
 	  printf '#!/bin/sh\nunset LD_PRELOAD\nexec %s "$$@"\n' "$$(command -v curl)" >build-san/bin/curl && \
 	  chmod +x build-san/bin/curl
@@ -118,8 +131,11 @@ sanitize: deps
 	  sh .ci/busted-summary
 
 # Benchmarks against the peers of issue 7 (not part of `make test`).
-bench: deps build
+run-bench: build
 	@sh bench/run.sh $(if $(QUICK),--quick,)
+
+run-valgrind: build
+	@CWA_BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) sh .ci/valgrind
 
 docs:
 	@sh .ci/docs
@@ -133,13 +149,64 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 
-valgrind: deps build
-	@CWA_BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) sh .ci/valgrind
+# ---- build ---------------------------------------------------------------
+build: $(CORE_SO) $(SIM_BIN) $(UNIT_BIN)
+
+module: $(CORE_SO)
+
+sim: $(SIM_BIN)
+
+$(BUILD)/obj/core/%.o: src/core/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc/core -c -o $@ $<
+
+$(BUILD)/obj/binding/%.o: src/binding/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -I$(LUA_INCDIR) -Isrc/core -c -o $@ $<
+
+$(BUILD)/obj/sim/%.o: sim/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SIM_CFLAGS) -Isrc/core -Isim -c -o $@ $<
+
+$(BUILD)/obj/test/%.o: test/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc/core -c -o $@ $<
+
+# A shared object links even when a symbol it needs is nowhere: the link
+# below refuses that (only the Lua C API may stay open, the interpreter has
+# it), so a module built before its libraries were installed never survives.
+$(CORE_SO): $(CORE_OBJ) $(BIND_OBJ)
+	@mkdir -p $(@D)
+	@[ -n "$(strip $(filter-out -lm,$(PKG_LIBS)))" ] || \
+	  { echo "pkg-config found no libcurl/libcjson/libcrypto: run 'make deps'" >&2; exit 1; }
+	$(CC) $(LIBFLAG) $(SAN) -o $@.tmp $^ $(PKG_LIBS)
+	@sh .ci/check-module $@.tmp
+	@mv $@.tmp $@
+
+$(SIM_BIN): $(SIM_OBJ) $(SIM_SHARED)
+	$(CC) $(SAN) -o $@ $^ $(SIM_LIBS)
+
+$(UNIT_BIN): $(UNIT_OBJ) $(CORE_ALL_OBJ)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- checks --------------------------------------------------------------
+lint:
+	luacheck -q lua spec examples bench bin
+	cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
+	  --error-exitcode=1 --quiet -Isrc/core -Isrc/binding src sim
+	sh .ci/format-check
+	sh .ci/check-layers
 
 install: $(CORE_SO)
 	install -d $(DESTDIR)$(INST_LIBDIR)/cwa $(DESTDIR)$(INST_LUADIR)/cwa $(DESTDIR)$(INST_BINDIR)
 	install -m 0755 $(CORE_SO) $(DESTDIR)$(INST_LIBDIR)/cwa/core.so
-	install -m 0644 lua/cwa/*.lua $(DESTDIR)$(INST_LUADIR)/cwa/
+	cd lua/cwa && find . -name '*.lua' | while read -r f; do \
+	  install -D -m 0644 "$$f" "$(DESTDIR)$(INST_LUADIR)/cwa/$$f" || exit 1; done
 	if [ -f bin/cwa ]; then install -m 0755 bin/cwa $(DESTDIR)$(INST_BINDIR)/cwa; fi
 
 clean:

@@ -48,13 +48,13 @@ fi
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror
   -Wshadow -Wstrict-prototypes -Wmissing-prototypes
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-  -Isrc $(pkg-config --cflags libcjson)"
+  -Isrc/core $(pkg-config --cflags libcjson)"
 
 sources() {
   case $1 in
-    fuzz_cond) echo "src/cwa_cond.c src/cwa_buf.c" ;;
-    fuzz_headers) echo "src/cwa_hdr.c src/cwa_retry.c src/cwa_time.c" ;;
-    fuzz_url) echo "src/cwa_url.c src/cwa_buf.c" ;;
+    fuzz_cond) echo "$(ls src/core/cwa_cond*.c) src/core/cwa_buf.c" ;;
+    fuzz_headers) echo "src/core/cwa_hdr.c src/core/cwa_retry.c src/core/cwa_time.c" ;;
+    fuzz_url) echo "src/core/cwa_url.c src/core/cwa_buf.c" ;;
     *) echo "fuzz: unknown target $1 (one of: $TARGETS)" >&2; exit 2 ;;
   esac
 }
