@@ -15,11 +15,11 @@ CC          ?= cc
 BUILD       ?= build
 SUBMAKE      = $(MAKE) --no-print-directory
 
-# What the build, the tests and the demo need; bench peers come on top.
+# What the build, the tests and the demo need; bench/run.sh installs the
+# peers' own packages (lua5.2, lua-curl, python3-requests, node, ...).
 DEBIAN_PACKAGES := lua5.4 liblua5.4-dev libcurl4-openssl-dev libssl-dev lua-cjson \
                    lua-busted lua-check lua-argparse lua-socket luarocks libmicrohttpd-dev \
                    libcjson-dev pkg-config curl cppcheck clang-format
-BENCH_PACKAGES  := lua5.2 lua-curl lua-socket python3-requests jq time gnuplot-nox nodejs npm
 
 LUA_INCDIR  ?= $(shell $(PKG_CONFIG) --variable=includedir lua5.4 2>/dev/null)/lua5.4
 # LuaRocks' external_dependencies: used when given, pkg-config otherwise.
@@ -66,7 +66,7 @@ INST_LIBDIR ?= $(PREFIX)/lib/lua/5.4
 INST_LUADIR ?= $(PREFIX)/share/lua/5.4
 INST_BINDIR ?= $(PREFIX)/bin
 
-.PHONY: all deps bench-deps build module sim test check-fast demo sanitize clean install lint \
+.PHONY: all deps build module sim test check-fast demo sanitize clean install lint \
         unit bench docs rock-check fuzz valgrind run-test run-check-fast run-demo run-sanitize \
         run-bench run-valgrind
 
@@ -87,9 +87,6 @@ endef
 deps:
 	$(call apt_install,$(DEBIAN_PACKAGES))
 
-bench-deps: deps
-	$(call apt_install,$(BENCH_PACKAGES))
-
 # ---- what a person runs: packages first, then a fresh make ---------------
 test: deps
 	@$(SUBMAKE) run-test
@@ -99,7 +96,7 @@ demo: deps
 	@$(SUBMAKE) run-demo
 sanitize: deps
 	@$(SUBMAKE) run-sanitize
-bench: bench-deps
+bench: deps
 	@$(SUBMAKE) run-bench
 valgrind: deps
 	@$(SUBMAKE) run-valgrind
