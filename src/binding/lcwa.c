@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "cwa_cond.h"
+#include "cwa_time.h"
 #include "lcwa.h"
 
 #if defined(__GNUC__)
@@ -44,6 +45,13 @@ static int sleep_seconds(lua_State *L)
             ;
     }
     return 0;
+}
+
+/* monotime(): the clock the scheduler of cwa.map times its sleepers by. */
+static int monotime(lua_State *L)
+{
+    lua_pushnumber(L, cwa_time_mono());
+    return 1;
 }
 
 /* The module decodes with its own lua-cjson instance, so settings a script
@@ -116,6 +124,14 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  */
 
 /***
+ * Seconds on a monotonic clock (from an arbitrary origin): for deadlines
+ * and intervals, which the wall clock would break when it jumps.
+ * @function monotime
+ * @treturn number
+ * @usage local t0 = core.monotime(); ...; print(core.monotime() - t0)
+ */
+
+/***
  * Makes a `cwa.Error` from a table of fields (the table itself gets the
  * metatable).
  * @function error_new
@@ -156,6 +172,8 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L)
     lua_setfield(L, -2, "check_condition");
     lua_pushcfunction(L, sleep_seconds);
     lua_setfield(L, -2, "sleep");
+    lua_pushcfunction(L, monotime);
+    lua_setfield(L, -2, "monotime");
     lua_pushliteral(L, CWA_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;
