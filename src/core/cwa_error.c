@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cwa_internal.h"
+#include "cwa_str.h"
 
 static const char *const code_names[] = {
     [CWA_OK] = "OK",
@@ -84,17 +85,6 @@ cwa_code cwa__code_for_status(long status)
     }
 }
 
-static const cJSON *get_ci(const cJSON *obj, const char *name)
-{
-    return cJSON_IsObject(obj) ? cJSON_GetObjectItem(obj, name) : NULL; /* case-insensitive */
-}
-
-static const char *string_of(const cJSON *obj, const char *name)
-{
-    const cJSON *v = get_ci(obj, name);
-    return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
 static void keep_details(cwa_error *e, const cJSON *v)
 {
     if (!v || cJSON_IsNull(v))
@@ -104,30 +94,6 @@ static void keep_details(cwa_error *e, const cJSON *v)
         free(e->details);
         e->details = text;
     }
-}
-
-/* Copies the start of a non-JSON body, on one line, into buf. */
-static void body_excerpt(const char *body, size_t len, char *buf, size_t cap)
-{
-    size_t j = 0;
-    int space = 0;
-    for (size_t i = 0; i < len && j + 4 < cap; i++) {
-        unsigned char ch = (unsigned char)body[i];
-        if (isspace(ch) || ch < 0x20) {
-            space = j > 0;
-            continue;
-        }
-        if (space)
-            buf[j++] = ' ';
-        space = 0;
-        buf[j++] = ch < 0x7f ? (char)ch : '?';
-        if (j >= 160) {
-            memcpy(buf + j, "...", 3);
-            j += 3;
-            break;
-        }
-    }
-    buf[j] = '\0';
 }
 
 static int looks_html(const char *body, size_t len)
@@ -150,28 +116,28 @@ void cwa__error_from_body(cwa_error *e, const cwa_req *r)
     cJSON *root = len ? cJSON_ParseWithLength(body, len) : NULL;
     const char *msg = NULL, *code = NULL;
     if (root) {
-        const cJSON *inner = get_ci(root, "error");
+        const cJSON *inner = cwa_json_get(root, "error");
         if (cJSON_IsObject(inner)) {
-            msg = string_of(inner, "message");
-            code = string_of(inner, "code");
-            keep_details(e, get_ci(inner, "details"));
+            msg = cwa_json_string(inner, "message");
+            code = cwa_json_string(inner, "code");
+            keep_details(e, cwa_json_get(inner, "details"));
         } else if (cJSON_IsString(inner)) {
             msg = inner->valuestring;
-            keep_details(e, get_ci(root, "error_description"));
+            keep_details(e, cwa_json_get(root, "error_description"));
         } else if (cJSON_IsString(root)) {
             msg = root->valuestring;
         } else {
-            msg = string_of(root, "message");
-            code = string_of(root, "code");
-            if (get_ci(root, "errors"))
-                keep_details(e, get_ci(root, "errors"));
-            else if (get_ci(root, "ModelState"))
-                keep_details(e, get_ci(root, "ModelState"));
+            msg = cwa_json_string(root, "message");
+            code = cwa_json_string(root, "code");
+            if (cwa_json_get(root, "errors"))
+                keep_details(e, cwa_json_get(root, "errors"));
+            else if (cwa_json_get(root, "ModelState"))
+                keep_details(e, cwa_json_get(root, "ModelState"));
         }
         if (!msg) {
-            const cJSON *errs = get_ci(root, "errors");
+            const cJSON *errs = cwa_json_get(root, "errors");
             if (cJSON_IsArray(errs))
-                msg = string_of(cJSON_GetArrayItem(errs, 0), "message");
+                msg = cwa_json_string(cJSON_GetArrayItem(errs, 0), "message");
         }
     }
     if (msg && code && strcmp(code, what) != 0)
@@ -181,7 +147,7 @@ void cwa__error_from_body(cwa_error *e, const cwa_req *r)
     else if (len == 0)
         snprintf(e->message, sizeof e->message, "HTTP %ld with an empty body", r->status);
     else {
-        body_excerpt(body, len, excerpt, sizeof excerpt);
+        cwa_str_excerpt(body, len, 160, excerpt, sizeof excerpt);
         snprintf(e->message, sizeof e->message, "HTTP %ld with a %s body: %s", r->status,
                  looks_html(body, len) ? "HTML" : "non-JSON", excerpt);
     }

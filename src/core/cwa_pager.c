@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cwa_internal.h"
+#include "cwa_str.h"
 #include "cwa_time.h"
 
 enum { MAX_WINDOW = 64 };
@@ -49,16 +50,6 @@ struct cwa_pager {
     char last_id[64]; /* keyset mode */
     int keyset_started;
 };
-
-static char *dup_or_null(const char *s, int *failed)
-{
-    if (!s)
-        return NULL;
-    char *d = strdup(s);
-    if (!d)
-        *failed = 1;
-    return d;
-}
 
 void cwa_pager_free(cwa_pager *p)
 {
@@ -106,17 +97,17 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
     int failed = 0;
     p->c = c;
     p->o = *opts;
-    p->path = dup_or_null(path, &failed);
-    p->id_field = dup_or_null(opts->id_field, &failed);
-    p->condition = opts->condition && opts->condition[0] ? dup_or_null(opts->condition, &failed) : NULL;
+    p->path = cwa_str_dup(path, &failed);
+    p->id_field = cwa_str_dup(opts->id_field, &failed);
+    p->condition = opts->condition && opts->condition[0] ? cwa_str_dup(opts->condition, &failed) : NULL;
     p->o.id_field = p->o.condition = NULL;
     p->keys = n ? calloc(n, sizeof *p->keys) : NULL;
     p->values = n ? calloc(n, sizeof *p->values) : NULL;
     if (n && (!p->keys || !p->values))
         failed = 1;
     for (size_t i = 0; i < n && !failed; i++) {
-        p->keys[i] = dup_or_null(keys[i], &failed);
-        p->values[i] = dup_or_null(values[i], &failed);
+        p->keys[i] = cwa_str_dup(keys[i], &failed);
+        p->values[i] = cwa_str_dup(values[i], &failed);
         p->n = i + 1;
     }
     if (failed) {

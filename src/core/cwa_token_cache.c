@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cwa_internal.h"
+#include "cwa_str.h"
 #include "cwa_time.h"
 
 enum { MAX_CACHE_BYTES = 64 * 1024 };
@@ -48,7 +49,7 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
     if (n <= 0)
         return 0;
     cJSON *root = cJSON_ParseWithLength(buf, (size_t)n);
-    memset(buf, 0, sizeof buf);
+    cwa_wipe(buf, (size_t)n);
     const cJSON *server = cJSON_GetObjectItem(root, "server");
     const cJSON *user = cJSON_GetObjectItem(root, "username");
     const cJSON *token = cJSON_GetObjectItem(root, "token");
@@ -60,7 +61,7 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
         cJSON_IsString(user) && strcmp(user->valuestring, c->username) == 0 && cJSON_IsString(token) &&
         token->valuestring[0] && cJSON_IsNumber(expires) && expires->valuedouble > now + 60 &&
         cJSON_IsNumber(refresh_at) && cJSON_IsString(dialect)) {
-        c->token = strdup(token->valuestring);
+        c->token = cwa_str_dup(token->valuestring, NULL); /* no memory: no cached token */
         if (c->token) {
             c->token_gen++;
             c->token_expires = expires->valuedouble;
@@ -74,7 +75,7 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
         }
     }
     if (cJSON_IsString(token))
-        memset(token->valuestring, 0, strlen(token->valuestring));
+        cwa_wipe(token->valuestring, strlen(token->valuestring));
     cJSON_Delete(root);
     return 0;
 }
@@ -94,7 +95,8 @@ void cwa__token_cache_store(cwa_client *c)
     cJSON_AddNumberToObject(root, "refresh_at", c->refresh_at);
     char *text = cJSON_PrintUnformatted(root);
     const cJSON *token = cJSON_GetObjectItem(root, "token");
-    memset(token->valuestring, 0, strlen(token->valuestring));
+    if (cJSON_IsString(token)) /* absent when cJSON ran out of memory adding it */
+        cwa_wipe(token->valuestring, strlen(token->valuestring));
     cJSON_Delete(root);
     if (!text)
         return;
@@ -119,6 +121,5 @@ void cwa__token_cache_store(cwa_client *c)
         cwa__log(c, CWA_LOG_WARN, "token_cache: could not write %s: %s", c->token_cache,
                  strerror(errno));
     free(tmp);
-    memset(text, 0, strlen(text));
-    free(text);
+    cwa_str_wipe_free(&text);
 }
