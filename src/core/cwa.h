@@ -23,8 +23,6 @@
 
 #include <stddef.h>
 
-#include "cwa_retry.h"
-
 #ifndef CWA_VERSION
 #define CWA_VERSION "0.0.0"
 #endif

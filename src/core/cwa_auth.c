@@ -1,12 +1,17 @@
 /* Authentication: logins in both dialects (apitoken and the brief's
  * APICredentials), the 2FA exchange, expiry, refresh before expiry and the
- * new login after a refresh fails or a token is rejected. */
+ * new login after a refresh fails or a token is rejected. What only a login
+ * decides stays here (reading the token, 2FA, the dialect fallback on
+ * 404/405, the hints of a refused login); an attempt that failed at the
+ * transport or HTTP level is retried or failed by the engine's own path
+ * (cwa__attempt_failed), as a data call is. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cwa_internal.h"
+#include "cwa_str.h"
 #include "cwa_time.h"
 #include "cwa_totp.h"
 
@@ -16,17 +21,6 @@ enum {
     MAX_PLAUSIBLE_LIFETIME = 24 * 3600
 };
 
-static void wipe_string(char **s)
-{
-    if (*s) {
-        volatile char *p = *s;
-        while (*p)
-            *p++ = '\0';
-        free(*s);
-        *s = NULL;
-    }
-}
-
 void cwa__auth_free(cwa_client *c)
 {
     if (c->auth_req) {
@@ -34,8 +28,8 @@ void cwa__auth_free(cwa_client *c)
         c->auth_req = NULL;
         cwa_req_free(r);
     }
-    wipe_string(&c->token);
-    wipe_string(&c->refresh_token);
+    cwa_str_wipe_free(&c->token);
+    cwa_str_wipe_free(&c->refresh_token);
 }
 
 void cwa__auth_reset_failure(cwa_client *c)
@@ -93,14 +87,18 @@ static cwa_req *new_auth_req(cwa_client *c, req_kind kind, const char *path, cha
     return r;
 }
 
-static char *print_and_wipe(cJSON *obj)
+/* The text of a request body: a JSON string or an object of strings. cJSON
+ * copies strings, so its copies of the password, the code or the token are
+ * wiped before they are freed. */
+static char *print_and_wipe(cJSON *v)
 {
-    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
-    /* cJSON copies strings: wipe its copy of the password before freeing */
-    const cJSON *pw = obj ? cJSON_GetObjectItemCaseSensitive(obj, "Password") : NULL;
-    if (cJSON_IsString(pw))
-        memset(pw->valuestring, 0, strlen(pw->valuestring));
-    cJSON_Delete(obj);
+    char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+    if (cJSON_IsString(v))
+        cwa_wipe(v->valuestring, strlen(v->valuestring));
+    for (const cJSON *m = v ? v->child : NULL; m; m = m->next)
+        if (cJSON_IsString(m))
+            cwa_wipe(m->valuestring, strlen(m->valuestring));
+    cJSON_Delete(v);
     return text;
 }
 
@@ -122,10 +120,7 @@ static int start_login(cwa_client *c, const char *code)
     cwa_req *r =
         body ? new_auth_req(c, KIND_LOGIN, apitoken ? "/apitoken" : "/APICredentials", body) : NULL;
     if (!r) {
-        if (body) {
-            memset(body, 0, strlen(body));
-            free(body);
-        }
+        cwa_str_wipe_free(&body);
         auth_fail(c, NULL, CWA_E_NOMEM, "out of memory%s", NULL);
         return -1;
     }
@@ -143,11 +138,7 @@ static int start_refresh(cwa_client *c)
     const char *path;
     if (login_dialect(c) == CWA_AUTH_APITOKEN) {
         /* the body is the access token itself, as a JSON string */
-        cJSON *s = cJSON_CreateString(c->token);
-        body = s ? cJSON_PrintUnformatted(s) : NULL;
-        if (s)
-            memset(s->valuestring, 0, strlen(s->valuestring));
-        cJSON_Delete(s);
+        body = print_and_wipe(cJSON_CreateString(c->token));
         path = "/apitoken/refresh";
     } else {
         if (!c->refresh_token)
@@ -155,13 +146,12 @@ static int start_refresh(cwa_client *c)
         cJSON *obj = cJSON_CreateObject();
         if (obj)
             cJSON_AddStringToObject(obj, "RefreshToken", c->refresh_token);
-        body = obj ? cJSON_PrintUnformatted(obj) : NULL;
-        cJSON_Delete(obj);
+        body = print_and_wipe(obj);
         path = "/APICredentials/Refresh";
     }
     cwa_req *r = body ? new_auth_req(c, KIND_REFRESH, path, body) : NULL;
     if (!r) {
-        free(body);
+        cwa_str_wipe_free(&body);
         return start_login(c, NULL);
     }
     c->auth_req = r;
@@ -175,7 +165,7 @@ static int start_first_login(cwa_client *c)
     char code[16] = "";
     int have = ready_code(c, code, sizeof code);
     int rc = start_login(c, have ? code : NULL);
-    memset(code, 0, sizeof code);
+    cwa_wipe(code, sizeof code);
     return rc;
 }
 
@@ -201,8 +191,7 @@ int cwa__auth_ready(cwa_client *c)
             return -1;
         return 1;
     }
-    if (c->token)
-        wipe_string(&c->token);
+    cwa_str_wipe_free(&c->token);
     if (c->auth_req && c->auth_req->kind == KIND_REFRESH && c->auth_req->state == REQ_QUEUED) {
         /* the token ran out before its refresh could go: the refresh would
          * only be refused, log in instead */
@@ -218,17 +207,17 @@ void cwa__auth_rejected(cwa_client *c, unsigned gen)
 {
     if (c->token && gen == c->token_gen) {
         cwa__log(c, CWA_LOG_INFO, "the server rejected the token; logging in again");
-        wipe_string(&c->token);
+        cwa_str_wipe_free(&c->token);
     }
 }
 
 static double lifetime_from(cwa_client *c, const cJSON *root, const cwa_headers *h)
 {
     double now = cwa_time_now();
-    const cJSON *in = cJSON_GetObjectItem(root, "ExpiresIn");
+    const cJSON *in = cwa_json_get(root, "ExpiresIn");
     if (cJSON_IsNumber(in) && in->valuedouble > 0)
         return in->valuedouble;
-    const cJSON *exp = cJSON_GetObjectItem(root, "ExpirationDate");
+    const cJSON *exp = cwa_json_get(root, "ExpirationDate");
     double at;
     int has_zone = 0;
     if (cJSON_IsString(exp) &&
@@ -247,18 +236,20 @@ static double lifetime_from(cwa_client *c, const cJSON *root, const cwa_headers 
 
 static void take_token(cwa_client *c, cwa_req *r, const cJSON *root, const char *token)
 {
-    char *copy = strdup(token);
-    if (!copy) {
+    int failed = 0;
+    char *copy = cwa_str_dup(token, &failed);
+    if (failed) {
         auth_fail(c, r, CWA_E_NOMEM, "out of memory%s", NULL);
         return;
     }
-    wipe_string(&c->token);
+    cwa_str_wipe_free(&c->token);
     c->token = copy;
     c->token_gen++;
-    const cJSON *rt = cJSON_GetObjectItem(root, "RefreshToken");
-    if (cJSON_IsString(rt) && rt->valuestring[0]) {
-        wipe_string(&c->refresh_token);
-        c->refresh_token = strdup(rt->valuestring);
+    const char *rt = cwa_json_string(root, "RefreshToken");
+    if (rt) {
+        /* without memory for it, the next refresh is a login */
+        cwa_str_wipe_free(&c->refresh_token);
+        c->refresh_token = cwa_str_dup(rt, NULL);
     }
     double life = lifetime_from(c, root, &r->hdr);
     double now = cwa_time_now();
@@ -273,13 +264,11 @@ static void take_token(cwa_client *c, cwa_req *r, const cJSON *root, const char 
 
 static int asks_two_factor(const cJSON *root)
 {
-    const cJSON *flag = cJSON_GetObjectItem(root, "IsTwoFactorRequired");
-    if (cJSON_IsTrue(flag))
+    if (cJSON_IsTrue(cwa_json_get(root, "IsTwoFactorRequired")))
         return 1;
-    const cJSON *err = cJSON_GetObjectItem(root, "error");
-    const cJSON *code =
-        cJSON_IsObject(err) ? cJSON_GetObjectItem(err, "code") : cJSON_GetObjectItem(root, "code");
-    return cJSON_IsString(code) && strcasecmp(code->valuestring, "TwoFactorRequired") == 0;
+    const cJSON *err = cwa_json_get(root, "error");
+    const char *code = cwa_json_string(cJSON_IsObject(err) ? err : root, "code");
+    return code && strcasecmp(code, "TwoFactorRequired") == 0;
 }
 
 static void two_factor_needed(cwa_client *c, cwa_req *r)
@@ -302,7 +291,28 @@ static void two_factor_needed(cwa_client *c, cwa_req *r)
         return;
     }
     start_login(c, code);
-    memset(code, 0, sizeof code);
+    cwa_wipe(code, sizeof code);
+}
+
+/* The engine's retries are spent or do not apply: r->err says why. */
+static void login_failed(cwa_client *c, cwa_req *r, CURLcode rc)
+{
+    long status = r->status;
+    if (rc != CURLE_OK) {
+        auth_fail(c, r, r->err.code, "%s", r->err.message);
+        return;
+    }
+    int credentials = status == 400 || status == 401 || status == 403;
+    char text[900];
+    snprintf(text, sizeof text, "%s%s%s", r->err.message,
+             credentials ? " (check the username and password)" : "",
+             credentials && login_dialect(c) == CWA_AUTH_APITOKEN && !c->client_id
+                 ? "; the server probably needs a ClientId (set client_id)"
+                 : "");
+    auth_fail(c, r, credentials ? CWA_E_UNAUTHORIZED : r->err.code, "login failed: %s", text);
+    free(c->auth_err.details);
+    c->auth_err.details = r->err.details;
+    r->err.details = NULL;
 }
 
 static void login_done(cwa_client *c, cwa_req *r, CURLcode rc)
@@ -311,9 +321,9 @@ static void login_done(cwa_client *c, cwa_req *r, CURLcode rc)
     cJSON *root = r->resp.len ? cJSON_ParseWithLength(r->resp.data, r->resp.len) : NULL;
 
     if (rc == CURLE_OK && status >= 200 && status < 300) {
-        const cJSON *tok = cJSON_GetObjectItem(root, "AccessToken");
-        if (cJSON_IsString(tok) && tok->valuestring[0])
-            take_token(c, r, root, tok->valuestring);
+        const char *tok = cwa_json_string(root, "AccessToken");
+        if (tok)
+            take_token(c, r, root, tok);
         else if (root && asks_two_factor(root))
             two_factor_needed(c, r);
         else if (root)
@@ -333,58 +343,9 @@ static void login_done(cwa_client *c, cwa_req *r, CURLcode rc)
         if (c->dialect == CWA_AUTH_AUTO)
             c->dialect = CWA_AUTH_APICREDENTIALS;
         two_factor_needed(c, r);
-    } else {
-        cwa_error e = {0};
-        e.status = status;
-        if (rc != CURLE_OK) {
-            cwa_net_error net = cwa__net_error(rc);
-            cwa_code code = net == CWA_NET_TIMEOUT ? CWA_E_TIMEOUT
-                            : net == CWA_NET_TLS   ? CWA_E_TLS
-                                                   : CWA_E_NETWORK;
-            /* a login creates nothing on the server: safe to repeat */
-            if (cwa_retry_classify(1, 0, net, 0) != CWA_RETRY_NO && r->attempts <= c->cfg.retries) {
-                cJSON_Delete(root);
-                cwa__requeue(c, r,
-                             cwa_time_mono() + cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base,
-                                                                 c->cfg.backoff_cap, &c->rng));
-                return;
-            }
-            const char *why = r->curl_msg[0] ? r->curl_msg : curl_easy_strerror(rc);
-            auth_fail(c, r, code,
-                      code == CWA_E_TLS && !c->ca_file ? "%s (a self-signed server needs ca_file)"
-                                                       : "%s",
-                      why);
-        } else {
-            cwa_retry_action act = cwa_retry_classify(1, status, CWA_NET_NONE, r->hdr.has_retry_after);
-            if (act != CWA_RETRY_NO && r->attempts <= c->cfg.retries) {
-                double now = cwa_time_mono();
-                double delay = act == CWA_RETRY_AFTER
-                                   ? r->hdr.retry_after
-                                   : cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base,
-                                                       c->cfg.backoff_cap, &c->rng);
-                if (delay > c->cfg.max_wait)
-                    delay = c->cfg.max_wait;
-                if (status == 429)
-                    cwa_rate_pause_until(&c->rate, now + delay);
-                cJSON_Delete(root);
-                cwa__requeue(c, r, now + delay);
-                return;
-            }
-            e.code = cwa__code_for_status(status);
-            cwa__error_from_body(&e, r);
-            int credentials = status == 400 || status == 401 || status == 403;
-            char text[900];
-            snprintf(text, sizeof text, "%s%s%s", e.message,
-                     credentials ? " (check the username and password)" : "",
-                     credentials && login_dialect(c) == CWA_AUTH_APITOKEN && !c->client_id
-                         ? "; the server probably needs a ClientId (set client_id)"
-                         : "");
-            auth_fail(c, r, credentials ? CWA_E_UNAUTHORIZED : e.code, "login failed: %s", text);
-            free(c->auth_err.details);
-            c->auth_err.details = e.details;
-            e.details = NULL;
-        }
-        cwa_error_clear(&e);
+    } else if (!cwa__attempt_failed(c, r, rc, 1)) {
+        /* (a login creates nothing on the server: always safe to repeat) */
+        login_failed(c, r, rc);
     }
     cJSON_Delete(root);
 }
@@ -392,13 +353,12 @@ static void login_done(cwa_client *c, cwa_req *r, CURLcode rc)
 static void refresh_done(cwa_client *c, cwa_req *r, CURLcode rc)
 {
     cJSON *root = r->resp.len ? cJSON_ParseWithLength(r->resp.data, r->resp.len) : NULL;
-    const cJSON *tok = cJSON_GetObjectItem(root, "AccessToken");
-    if (rc == CURLE_OK && r->status >= 200 && r->status < 300 && cJSON_IsString(tok) &&
-        tok->valuestring[0]) {
-        take_token(c, r, root, tok->valuestring);
+    const char *tok = cwa_json_string(root, "AccessToken");
+    if (rc == CURLE_OK && r->status >= 200 && r->status < 300 && tok) {
+        take_token(c, r, root, tok);
     } else {
         cwa__log(c, CWA_LOG_INFO, "token refresh failed (HTTP %ld); logging in again", r->status);
-        wipe_string(&c->token);
+        cwa_str_wipe_free(&c->token);
         start_first_login(c);
     }
     cJSON_Delete(root);

@@ -1,7 +1,8 @@
 /*
  * Private to the core: the layout of clients and requests, shared by the
- * engine (cwa_engine.c, cwa_transfer.c), authentication (cwa_auth.c) and
- * the pager (cwa_pager.c). Nothing outside src/cwa_*.c includes this.
+ * engine (cwa_client.c, cwa_request.c, cwa_attempt.c, cwa_loop.c,
+ * cwa_transfer.c), authentication (cwa_auth.c, cwa_token_cache.c) and the
+ * pager (cwa_pager.c). Nothing outside src/core includes this.
  */
 #ifndef CWA_INTERNAL_H
 #define CWA_INTERNAL_H
@@ -13,6 +14,7 @@
 #include "cwa_buf.h"
 #include "cwa_hdr.h"
 #include "cwa_rate.h"
+#include "cwa_retry.h"
 #include "cwa_url.h"
 
 typedef enum req_state {
@@ -103,16 +105,22 @@ struct cwa_client {
     unsigned long owned_done; /* completions handed to an owner (a pager) */
 };
 
-/* engine */
+/* client (cwa_client.c) */
 void cwa__log(cwa_client *c, cwa_log_level level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-void cwa__finish(cwa_client *c, cwa_req *r);
+
+/* request lifecycle (cwa_request.c) */
+cwa_req *cwa__req_alloc(cwa_client *c, cwa_method method, req_kind kind);
+/* Onto the end of the pending list, to be started when its turn comes. */
 void cwa__enqueue(cwa_client *c, cwa_req *r);
-/* Decodes the body with the hook (once); 0, or -1 with msg. */
-int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap);
+/* Back to the queue for another attempt at not_before (monotonic). */
+void cwa__requeue(cwa_client *c, cwa_req *r, double not_before);
+/* Completes r: off the pending list, onto the done list or to its owner
+ * (on_done); an auth request is left to the auth module. */
+void cwa__finish(cwa_client *c, cwa_req *r);
 /* Lets an attempt in flight finish instead of cutting it off: its answer is
  * dropped on arrival, and until then it holds its place under the
  * concurrency cap, so the server never sees more than `concurrency`
@@ -120,12 +128,25 @@ int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap);
 void cwa__orphan(cwa_req *r);
 /* A completed request goes back to the queue for another attempt. */
 void cwa__resubmit(cwa_client *c, cwa_req *r, double not_before);
+
+/* outcome of an attempt (cwa_attempt.c) */
+/* What the loop calls when an attempt of r ended with rc. */
+void cwa__attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc);
+/* The one path of data calls and logins for an attempt that failed at the
+ * transport or HTTP level: fills r->err (code, status, libcurl's words or
+ * what the server's body says) and, when cwa_retry_classify (idempotent:
+ * whether the server may see the request twice) and the retry budget allow
+ * it, queues r for another attempt after the backoff or the server's
+ * Retry-After and returns 1. Otherwise returns 0 with r->err the final
+ * failure; the caller finishes r or turns the error into its own. */
+int cwa__attempt_failed(cwa_client *c, cwa_req *r, CURLcode rc, int idempotent);
+/* Decodes the body with the hook (once); 0, or -1 with msg. */
+int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap);
 /* The delay before attempt `attempts + 1` by the backoff policy. */
 double cwa__backoff(cwa_client *c, const cwa_req *r);
-/* Back to the queue for another attempt at not_before (monotonic). */
-void cwa__requeue(cwa_client *c, cwa_req *r, double not_before);
+
+/* engine loop (cwa_loop.c) */
 int cwa__step(cwa_client *c, double max_wait, cwa_error *err);
-cwa_req *cwa__req_alloc(cwa_client *c, cwa_method method, req_kind kind);
 
 /* transfer: one HTTP attempt with libcurl */
 int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error *err);
