@@ -2,6 +2,7 @@
 -- refresh, replay after 401, wrong credentials, ClientId, token cache.
 local simmod = require "support.sim"
 local helper = require "support.client"
+local raises = require("support.assert").raises
 local cwa = require "cwa"
 
 local TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -40,9 +41,7 @@ each_dialect(function(dialect)
 
     it("answers a 2FA user without a code with TwoFactorRequired", function()
       local client = helper.new(sim, {username = "tech", password = "tech-pass"})
-      local err = helper.error_of(client.computer, client, 1)
-      assert.equal("TwoFactorRequired", err.code)
-      assert.matches("two_factor", err.message)
+      local err = raises("TwoFactorRequired", "two_factor", client.computer, client, 1)
       assert.is_nil(tostring(err):find("tech-pass", 1, true))
     end)
 
@@ -70,23 +69,19 @@ each_dialect(function(dialect)
 
     it("reports a rejected 2FA code as Unauthorized", function()
       local client = helper.new(sim, {username = "tech", password = "tech-pass", two_factor = "000000"})
-      local err = helper.error_of(client.computer, client, 1)
-      assert.equal("Unauthorized", err.code)
+      local err = raises("Unauthorized", nil, client.computer, client, 1)
       assert.is_nil(tostring(err):find("000000", 1, true))
     end)
 
     it("raises the error of a failing two_factor function", function()
       local client = helper.new(sim, {username = "tech", password = "tech-pass",
         two_factor = function() error("no phone nearby") end})
-      local err = helper.error_of(client.computer, client, 1)
-      assert.equal("TwoFactorRequired", err.code)
-      assert.matches("no phone nearby", err.message)
+      raises("TwoFactorRequired", "no phone nearby", client.computer, client, 1)
     end)
 
     it("fails wrong credentials at once, without a retry storm", function()
       local client = helper.new(sim, {password = "wrong-password", retries = 5})
-      local err = helper.error_of(client.computer, client, 1)
-      assert.equal("Unauthorized", err.code)
+      local err = raises("Unauthorized", nil, client.computer, client, 1)
       assert.equal(401, err.status)
       assert.is_nil(tostring(err):find("wrong-password", 1, true))
       local stats = sim:stats()
@@ -114,9 +109,7 @@ describe("ClientId", function()
 
   it("is required by apitoken servers and the error says so", function()
     local client = helper.new(sim, {client_id = "nil"})
-    local err = helper.error_of(client.computer, client, 1)
-    assert.equal("Unauthorized", err.code)
-    assert.matches("ClientId", err.message)
+    raises("Unauthorized", "ClientId", client.computer, client, 1)
   end)
 end)
 
@@ -205,9 +198,7 @@ describe("token_cache", function()
     helper.new(sim, {token_cache = cache}):computer(2)
     assert.equal(1, sim:stats().logins)
     os.execute("chmod 644 " .. cache)
-    local err = helper.error_of(helper.new, sim, {token_cache = cache})
-    assert.equal("InvalidArgument", err.code)
-    assert.matches("chmod 600", err.message)
+    raises("InvalidArgument", "chmod 600", helper.new, sim, {token_cache = cache})
     os.execute("rm -rf " .. dir)
   end)
 end)
@@ -247,9 +238,7 @@ describe("TLS", function()
 
   it("verifies certificates by default", function()
     local client = helper.new(sim)
-    local err = helper.error_of(client.computer, client, 1)
-    assert.equal("TLS", err.code)
-    assert.matches("ca_file", err.message)
+    raises("TLS", "ca_file", client.computer, client, 1)
   end)
 
   it("trusts the server's certificate given as ca_file", function()
@@ -271,9 +260,7 @@ end)
 
 describe("cwa.new", function()
   local function bad(opts, fragment)
-    local err = helper.error_of(cwa.new, opts)
-    assert.equal("InvalidArgument", err.code)
-    assert.matches(fragment, err.message, 1, true)
+    raises("InvalidArgument", fragment, cwa.new, opts)
   end
 
   it("rejects unknown options and wrong types, naming the option", function()

@@ -5,6 +5,7 @@
 -- to the condition builder reach the simulator as one literal comparison.
 local simmod = require "support.sim"
 local helper = require "support.client"
+local raises = require("support.assert").raises
 local cwa = require "cwa"
 local cjson = require "cjson"
 
@@ -144,13 +145,11 @@ describe("proxy", function()
   end)
 
   it("refuses a proxy value with control characters without repeating it", function()
-    local err = helper.error_of(cwa.new, {server = "http://127.0.0.1:9", username = "u", password = "p",
-      proxy = "http://bob:pw-Xy9@proxy\n:3128"})
-    assert.equal("InvalidArgument", err.code)
-    assert.matches("proxy", err.message)
+    local err = raises("InvalidArgument", "proxy", cwa.new, {server = "http://127.0.0.1:9", username = "u",
+      password = "p", proxy = "http://bob:pw-Xy9@proxy\n:3128"})
     assert.is_nil(err.message:find("pw-Xy9", 1, true))
-    err = helper.error_of(cwa.new, {server = "http://127.0.0.1:9", username = "u", password = "p", proxy = 3128})
-    assert.equal("InvalidArgument", err.code)
+    raises("InvalidArgument", nil, cwa.new, {server = "http://127.0.0.1:9", username = "u", password = "p",
+      proxy = 3128})
   end)
 end)
 
@@ -196,9 +195,7 @@ describe("token cache", function()
     local cache = dir .. "/group.json"
     write_cache(cache, entry(sim.url .. "/cwa/api/v1", "integrator", "x"))
     os.execute("chmod 640 " .. cache)
-    local err = helper.error_of(helper.new, sim, {token_cache = cache})
-    assert.equal("InvalidArgument", err.code)
-    assert.matches("mode 640", err.message)
+    local err = raises("InvalidArgument", "mode 640", helper.new, sim, {token_cache = cache})
     assert.matches("chmod 600", err.message)
   end)
 

@@ -16,13 +16,8 @@ function M.new(sim, opts)
   return cwa.new(o)
 end
 
--- Runs fn and returns the cwa.Error it raised (fails when it raised none).
-function M.error_of(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error, got success")
-  assert(require("cwa").is_error(err), "expected a cwa.Error, got " .. tostring(err))
-  return err
-end
+-- Kept here too for the specs that already call helper.error_of.
+M.error_of = require("support.assert").error_of
 
 -- Every id of an iteration, checking each is seen once.
 function M.ids(iter, field)
