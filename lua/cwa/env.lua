@@ -21,6 +21,7 @@
 -- Messages name variables, never the value of a secret.
 
 local errors = require "cwa.errors"
+local options = require "cwa.options"
 
 local env = {}
 
@@ -44,18 +45,9 @@ local function trim(s)
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
-local BOOL = {
-  ["1"] = true, ["true"] = true, yes = true, on = true,
-  ["0"] = false, ["false"] = false, no = false, off = false,
-}
-
-local function boolean(name, s)
-  local b = BOOL[s:lower()]
-  if b == nil then
-    bad(name .. " must be one of 0, false, no, off, 1, true, yes, on (got "
-      .. string.format("%q", s) .. ")")
-  end
-  return b
+local function parsed(name, s, value, what)
+  if value == nil then bad(name .. " must be " .. what .. " (got " .. string.format("%q", s) .. ")") end
+  return value
 end
 
 local AUTH = {auto = true, apitoken = true, apicredentials = true}
@@ -139,39 +131,22 @@ function env.options(getenv)
   local proxy = get(n.proxy)
   if proxy then
     local word = proxy:lower()
-    opts.proxy = (BOOL[word] == false or word == "none") and "" or proxy
+    opts.proxy = (options.parse_boolean(word) == false or word == "none") and "" or proxy
   end
 
   local verify = get(n.verify_tls)
-  if verify then opts.verify_tls = boolean(n.verify_tls, verify) end
+  if verify then opts.verify_tls = parsed(n.verify_tls, verify, options.parse_boolean(verify)) end
   local allow = get(n.allow_http)
-  if allow then opts.allow_http = boolean(n.allow_http, allow) end
+  if allow then opts.allow_http = parsed(n.allow_http, allow, options.parse_boolean(allow)) end
 
   -- cwa.new takes a positive rate or false (no client-side limit); 0, off,
   -- false, no and none all mean false here.
   local rate = get(n.rate_limit)
-  if rate then
-    local x = tonumber(rate)
-    if x == 0 or (not x and (BOOL[rate:lower()] == false or rate:lower() == "none")) then
-      opts.rate_limit = false
-    elseif not x or x ~= x or x < 0 or x == math.huge then
-      bad(n.rate_limit .. " must be a positive number (requests a minute) or 0/off, got "
-        .. string.format("%q", rate))
-    else
-      opts.rate_limit = math.tointeger(x) or x
-    end
-  end
+  if rate then opts.rate_limit = parsed(n.rate_limit, rate, options.parse_rate(rate)) end
 
+  -- The upper bound is the core's, checked by cwa.new.
   local conc = get(n.concurrency)
-  if conc then
-    local num = tonumber(conc)
-    local x = num and math.tointeger(num)
-    if not x or x < 1 or x > 1000 then
-      bad(n.concurrency .. " must be an integer from 1 to 1000, got "
-        .. string.format("%q", conc))
-    end
-    opts.concurrency = x
-  end
+  if conc then opts.concurrency = parsed(n.concurrency, conc, options.parse_integer(conc, 1)) end
 
   return opts
 end
