@@ -4,9 +4,12 @@
 -- the "shell!!! arguments" parameter form) are polled until their Status is
 -- final. The POSTs are never retried once the server may have acted (the core
 -- retries a POST only on 429, on 503 with Retry-After and on connect failures).
+-- The pause between two polls is `cwa.scheduler.sleep`: inside `client:map`
+-- the other items go on meanwhile.
 -- @module cwa.actions
-local core = require "cwa.core"
 local errors = require "cwa.errors"
+local options = require "cwa.options"
+local scheduler = require "cwa.scheduler"
 
 local invalid = errors.invalid
 
@@ -15,9 +18,7 @@ local actions = {}
 local RUNNING = {running = true, pending = true, queued = true, executing = true, scheduled = true}
 
 local function check_id(who, v)
-  if math.type(v) == "integer" and v > 0 then return v end
-  if type(v) == "number" and v > 0 and v == math.floor(v) then return math.tointeger(v) end
-  invalid(who, "expected a positive integer id, got " .. (type(v) == "number" and tostring(v) or type(v)))
+  return options.integer(who, v, 1)
 end
 
 local function id_list(who, ids)
@@ -56,16 +57,14 @@ local function parameters(who, params)
   return list
 end
 
-local function options(who, opts, known)
+local function check_options(who, opts, known)
   opts = opts or {}
   if type(opts) ~= "table" then invalid(who, "options must be a table") end
   for k in pairs(opts) do
     if not known[k] then invalid(who, "unknown option '" .. tostring(k) .. "'") end
   end
-  local timeout = opts.timeout or 300
-  local interval = opts.poll_interval or 2
-  if type(timeout) ~= "number" or timeout <= 0 then invalid(who, "timeout must be a positive number of seconds") end
-  if type(interval) ~= "number" or interval <= 0 then invalid(who, "poll_interval must be a positive number") end
+  local timeout = options.positive(who .. ": timeout", opts.timeout or 300, "a positive number of seconds")
+  local interval = options.positive(who .. ": poll_interval", opts.poll_interval or 2, "a positive number of seconds")
   return opts, timeout, interval
 end
 
@@ -117,7 +116,7 @@ function actions.run_script(client, computer_ids, script_id, params, opts)
   script_id = check_id(who .. ": script_id", script_id)
   local list = parameters(who, params)
   local timeout, interval
-  opts, timeout, interval = options(who, opts, {wait = true, timeout = true, poll_interval = true})
+  opts, timeout, interval = check_options(who, opts, {wait = true, timeout = true, poll_interval = true})
 
   local before = {}
   if opts.wait then
@@ -141,7 +140,7 @@ function actions.run_script(client, computer_ids, script_id, params, opts)
   if not opts.wait then return answer end
 
   local results, open = {}, #ids
-  local deadline = os.time() + timeout
+  local deadline = scheduler.now() + timeout
   for i, id in ipairs(ids) do
     results[i] = {computer_id = id, status = "Running"}
   end
@@ -159,8 +158,8 @@ function actions.run_script(client, computer_ids, script_id, params, opts)
         end
       end
     end
-    if open == 0 or os.time() >= deadline then break end
-    core.sleep(interval)
+    if open == 0 or scheduler.now() >= deadline then break end
+    scheduler.sleep(client, interval)
   end
   return results
 end
@@ -188,7 +187,7 @@ function actions.command(client, computer_id, text, opts)
   computer_id = check_id(who .. ": computer_id", computer_id)
   if type(text) ~= "string" or text == "" then invalid(who, "the command text must be a non-empty string") end
   local timeout, interval
-  opts, timeout, interval = options(who, opts, {shell = true, wait = true, timeout = true, poll_interval = true})
+  opts, timeout, interval = check_options(who, opts, {shell = true, wait = true, timeout = true, poll_interval = true})
   local shell = SHELLS[opts.shell or "cmd"]
   if not shell then invalid(who, "shell must be \"cmd\" or \"powershell\"") end
   local base = ("/Computers/%d/CommandExecute"):format(computer_id)
@@ -198,9 +197,9 @@ function actions.command(client, computer_id, text, opts)
   if not command_id then
     errors.raise("InvalidResponse", "CommandExecute answered without a command Id")
   end
-  local deadline = os.time() + timeout
-  while RUNNING[tostring(field(row, "Status")):lower()] and os.time() < deadline do
-    core.sleep(interval)
+  local deadline = scheduler.now() + timeout
+  while RUNNING[tostring(field(row, "Status")):lower()] and scheduler.now() < deadline do
+    scheduler.sleep(client, interval)
     row = client:get(base .. "/" .. math.tointeger(command_id))
   end
   return field(row, "Output"), field(row, "Status"), row
