@@ -56,6 +56,13 @@ local function is_array(t)
 end
 format.is_array = is_array
 
+--- True when v is a non-empty array of tables (records to show as rows).
+function format.is_record_list(v)
+  if type(v) ~= "table" or not is_array(v) then return false end
+  for i = 1, #v do if type(v[i]) ~= "table" then return false end end
+  return true
+end
+
 -- Key order for humans: Id first, then other id-like keys (ComputerID,
 -- AlertId, ...), then Name and name-like keys, then the rest alphabetically.
 local function key_rank(k)

@@ -59,18 +59,12 @@ local function is_pager(v)
   return ok and has
 end
 
-local function is_records(v)
-  if type(v) ~= "table" or not format.is_array(v) then return false end
-  for i = 1, #v do if type(v[i]) ~= "table" then return false end end
-  return true
-end
-
 --- Text of one result value as the prompt shows it.
 function shell.show(v, opts)
   opts = opts or {}
   local max_rows = opts.max_rows or MAX_ROWS
   local width = opts.width or 100
-  if is_records(v) then
+  if format.is_record_list(v) then
     return format.table(v, {max_rows = max_rows, width = width, flatten = true,
       total = #v}) .. (#v > max_rows and "" or ("(" .. #v .. " record" .. (#v == 1 and "" or "s") .. ")\n"))
   elseif type(v) == "table" and getmetatable(v) == nil then

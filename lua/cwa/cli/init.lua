@@ -1,0 +1,112 @@
+--- The `cwa` command: argument parsing (lua-argparse), connection settings
+-- from flags, a profile or the environment, output formats and exit codes.
+--
+-- Exit codes: 0 ok, 1 API error (anything the server or the network said),
+-- 2 usage error (bad flags, a bad condition, missing settings, an
+-- InvalidArgument raised before any request was sent).
+-- Errors are one line on stderr: "cwa: " followed by tostring of the error.
+--
+-- Connection settings, first found wins: flags, then the profile
+-- (--profile NAME, or `default_profile` of the config file), then the
+-- CONNECTWISE_AUTOMATE_* environment variables (see cwa.env). The config file
+-- ($CWA_CONFIG, else $XDG_CONFIG_HOME/cwa/config.lua, else
+-- ~/.config/cwa/config.lua) is Lua returning
+--   { default_profile = "prod",
+--     profiles = { prod = { server = "automate.example.com", username = "api",
+--                           client_id = "GUID", password_env = "CWA_PROD_PASSWORD" } } }
+-- Passwords come from password_env (a variable name) or password_command (a
+-- shell command whose first output line is the password); a profile holding
+-- a `password` in clear is refused.
+--
+-- Output: --format table | json | ndjson | csv. The default is `table` when
+-- stdout is a terminal and `ndjson` otherwise (pipes get one JSON record a
+-- line, written as pages arrive); $CWA_FORMAT changes the default.
+--
+-- The parts: cwa.cli.common (usage errors, the terminal), cwa.cli.config
+-- (the config file, profiles and connection settings), cwa.cli.output
+-- (formats and writers), cwa.cli.commands (the subcommands) and
+-- cwa.cli.parser (the flags); this module runs them.
+-- @module cwa.cli
+
+local common = require "cwa.cli.common"
+local commands = require "cwa.cli.commands"
+local config = require "cwa.cli.config"
+local output = require "cwa.cli.output"
+local parser = require "cwa.cli.parser"
+
+local cli = {
+  usage = common.usage,
+  terminal_width = common.terminal_width,
+  config_path = config.config_path,
+  load_config = config.load_config,
+  connection = config.connection,
+  emit = output.emit,
+  parser = parser.parser,
+}
+
+local is_usage = common.is_usage
+
+local function dispatch(a)
+  if a.command == "check-condition" then return commands.check_condition(a) end
+  local cwa = require "cwa"
+  if a.command == "shell" then
+    local ok, conn = pcall(cli.connection, a)
+    local client
+    if ok then
+      client = cwa.new(conn)
+    else
+      io.stderr:write("cwa: not connected: ", tostring(conn), "\n")
+    end
+    return require("cwa.shell").run{client = client, execute = a.execute, width = common.terminal_width}
+  end
+  local conn = cli.connection(a)
+  local client <close> = cwa.new(conn)
+  local name = a.command:gsub("%-", "_")
+  local handler = commands[name]
+  return handler(client, a, conn) or 0
+end
+
+--- Runs the command line `argv` (a list of strings); returns the exit code.
+function cli.main(argv)
+  local args = {}
+  for i = 1, #(argv or {}) do args[i] = argv[i] end
+  local p = cli.parser()
+  local ok, a = p:pparse(args)
+  if not ok then
+    io.stderr:write("cwa: ", tostring(a), " (see cwa --help)\n")
+    return 2
+  end
+  if a.command == nil then
+    io.stderr:write(p:get_usage(), "\n")
+    return 2
+  end
+  local cwa = require "cwa"
+  local result
+  local done, err = xpcall(function() result = dispatch(a) end, function(e)
+    if is_usage(e) or cwa.is_error(e) then return e end
+    return setmetatable({message = tostring(e), trace = debug.traceback(tostring(e), 2)}, {
+      __tostring = function(x) return x.message end,
+    })
+  end)
+  io.stdout:flush()
+  if done then return result or 0 end
+  if is_usage(err) then
+    io.stderr:write("cwa: ", err.message, "\n")
+    return 2
+  end
+  if cwa.is_error(err) then
+    io.stderr:write((tostring(err):gsub("\n", " ")), "\n")
+    return err.code == "InvalidArgument" and 2 or 1
+  end
+  -- lua5.4 turns Ctrl-C into the error "interrupted!" (the progress line
+  -- and open pagers were closed on the way out).
+  if tostring(err):find("interrupted!$") then
+    io.stderr:write("cwa: interrupted\n")
+    return 130
+  end
+  io.stderr:write("cwa: ", (tostring(err):gsub("\n", " ")), "\n")
+  if a.debug and type(err) == "table" and err.trace then io.stderr:write(err.trace, "\n") end
+  return 1
+end
+
+return cli
