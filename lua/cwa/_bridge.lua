@@ -4,8 +4,13 @@
 local core = require "cwa.core"
 if core.defaults then return end
 
-local D = {page_size = 250, concurrency = 10}
-core.defaults = function() return {page_size = D.page_size, concurrency = D.concurrency} end
+local D = {page_size = 250, retries = 5, rate_limit = 60, burst = 0, concurrency = 10, timeout = 60,
+  connect_timeout = 10, backoff_base = 0.5, backoff_cap = 30, max_wait = 120, verify_tls = true, auth = "auto"}
+core.defaults = function()
+  local t = {}
+  for k, v in pairs(D) do t[k] = v end
+  return t
+end
 local settings = setmetatable({}, {__mode = "k"})
 local new = core.new
 core.new = function(opts)
