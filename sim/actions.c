@@ -9,9 +9,9 @@
 #include "cwa_buf.h"
 #include "util.h"
 
-static void now_iso(char out[20])
+static void now_iso(const sim_opts *o, char out[20])
 {
-    sim_iso(time(NULL), out);
+    sim_iso(time(NULL) + o->tz_offset, out);
 }
 
 static int set_str(cJSON *o, const char *k, const char *v)
@@ -76,7 +76,27 @@ static void settle_command(sim_record *r)
     cwa_buf_free(&out);
 }
 
-void sim_settle(sim_store *s)
+/* The status of a command on its way: each name holds for a third of
+ * --script-ms. Real servers show names beyond any fixed list ("Sent"). */
+static const char *command_phase(const sim_opts *o, const sim_record *r, long long now)
+{
+    long long left = r->due_ms - now;
+    if (left * 3 > 2LL * o->script_ms)
+        return "Pending";
+    return left * 3 > o->script_ms ? "Sent" : "Executing";
+}
+
+static void advance_command(const sim_opts *o, sim_coll *c, sim_record *r, long long now)
+{
+    const char *phase = command_phase(o, r, now);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(r->obj, "Status");
+    if (cJSON_IsString(st) && strcmp(st->valuestring, phase) == 0)
+        return;
+    if (set_str(r->obj, "Status", phase) == 0 && sim_record_sync(r) == 0)
+        c->version++;
+}
+
+void sim_settle(sim_store *s, const sim_opts *o)
 {
     long long now = sim_now_ms();
     sim_coll *h = &s->c[SIM_HISTORY], *c = &s->c[SIM_COMMANDS];
@@ -85,11 +105,17 @@ void sim_settle(sim_store *s)
             settle_history(h->rows[i]);
             h->version++;
         }
-    for (size_t i = 0; i < c->n; i++)
-        if (c->rows[i]->due_ms && c->rows[i]->due_ms <= now) {
-            settle_command(c->rows[i]);
+    for (size_t i = 0; i < c->n; i++) {
+        sim_record *r = c->rows[i];
+        if (!r->due_ms)
+            continue;
+        if (r->due_ms <= now) {
+            settle_command(r);
             c->version++;
+        } else {
+            advance_command(o, c, r, now);
         }
+    }
 }
 
 static void oom(const sim_opts *o, sim_resp *out)
@@ -103,7 +129,7 @@ static sim_record *start_script(sim_store *s, const sim_opts *o, long computer, 
 {
     sim_coll *h = &s->c[SIM_HISTORY];
     char when[20];
-    now_iso(when);
+    now_iso(o, when);
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(script->obj, "Name");
     cJSON *row = cJSON_CreateObject();
     long id = h->next_id;
@@ -139,6 +165,18 @@ static long number_of(const cJSON *v)
         return n;
     return -1;
 }
+
+typedef struct launch_result {
+    int status, reason;
+    const char *message;
+} launch_result;
+
+/* Launched, refused because offline, refused because unknown. */
+static const launch_result launch_results[] = {
+    {0, 0, "Script scheduled."},
+    {1, 1, "Computer is offline."},
+    {1, 2, "No computer with this id."},
+};
 
 void sim_batch_script(sim_store *s, const sim_opts *o, const char *body, size_t len, sim_resp *out)
 {
@@ -184,21 +222,24 @@ void sim_batch_script(sim_store *s, const sim_opts *o, const char *body, size_t 
     cJSON_ArrayForEach(idv, ids)
     {
         long cid = number_of(idv);
-        int exists = cid >= 0 && sim_coll_find(&s->c[SIM_COMPUTERS], cid) != NULL;
-        if (exists && !start_script(s, o, cid, script, pb.data))
+        const sim_record *pc = cid >= 0 ? sim_coll_find(&s->c[SIM_COMPUTERS], cid) : NULL;
+        const cJSON *state = pc ? cJSON_GetObjectItemCaseSensitive(pc->obj, "Status") : NULL;
+        int offline = cJSON_IsString(state) && sim_strieq(state->valuestring, "Offline");
+        int which = !pc ? 2 : offline ? 1 : 0;
+        const launch_result *lr = &launch_results[which];
+        if (which == 0 && !start_script(s, o, cid, script, pb.data))
             goto fail;
-        unsuccessful |= !exists;
-        cJSON *row = cJSON_CreateObject(),
-              *det = row ? cJSON_AddObjectToObject(row, "ResultDetails") : NULL;
-        if (!det || !cJSON_AddItemToArray(arr, row)) {
+        unsuccessful |= which != 0;
+        cJSON *row = cJSON_CreateObject(), *det;
+        if (!row || !cJSON_AddItemToArray(arr, row)) {
             cJSON_Delete(row);
             goto fail;
         }
         if (!cJSON_AddNumberToObject(row, "EntityId", (double)cid) ||
-            !cJSON_AddStringToObject(det, "ResultStatus", exists ? "Success" : "Failure") ||
-            !cJSON_AddStringToObject(det, "ReasonCode", exists ? "None" : "EntityNotFound") ||
-            !cJSON_AddStringToObject(det, "Message",
-                                     exists ? "Script scheduled." : "No computer with this id."))
+            !(det = cJSON_AddObjectToObject(row, "ResultDetails")) ||
+            !cJSON_AddNumberToObject(det, "ResultStatus", lr->status) ||
+            !cJSON_AddNumberToObject(det, "ReasonCode", lr->reason) ||
+            !cJSON_AddStringToObject(det, "Message", lr->message))
             goto fail;
     }
     if (!cJSON_AddBoolToObject(res, "ContainsUnsuccessfulResults", unsuccessful))
@@ -285,7 +326,7 @@ void sim_command_execute(sim_store *s, const sim_opts *o, long computer, const c
     }
     sim_coll *c = &s->c[SIM_COMMANDS];
     char when[20];
-    now_iso(when);
+    now_iso(o, when);
     long id = c->next_id;
     cJSON *row = cJSON_CreateObject(), *cref;
     cJSON *pcopy = params ? cJSON_Duplicate(params, 1) : cJSON_CreateArray();

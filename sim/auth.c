@@ -134,7 +134,7 @@ static int issue(sim_auth *a, size_t user, long long absolute_ms, sim_token *out
         random_token(t.refresh, sizeof t.refresh, "rt_") != 0)
         return -1;
     t.user = user;
-    t.absolute_ms = absolute_ms ? absolute_ms : now + (ttl > DAY_MS ? ttl : DAY_MS);
+    t.absolute_ms = absolute_ms ? absolute_ms : now + (long long)a->opts->token_absolute * 1000;
     t.expires_ms = now + ttl < t.absolute_ms ? now + ttl : t.absolute_ms;
     t.refresh_ms = now + (2 * ttl > DAY_MS ? 2 * ttl : DAY_MS);
     pthread_mutex_lock(&a->mu);
@@ -155,9 +155,9 @@ static int issue(sim_auth *a, size_t user, long long absolute_ms, sim_token *out
     return 0;
 }
 
-static void iso_ms(long long ms, char out[20])
+static void iso_ms(const sim_opts *o, long long ms, char out[20])
 {
-    sim_iso((time_t)(ms / 1000), out);
+    sim_iso((time_t)(ms / 1000 + o->tz_offset), out);
 }
 
 static void token_answer(const sim_auth *a, const sim_token *t, sim_resp *out)
@@ -174,8 +174,8 @@ static void token_answer(const sim_auth *a, const sim_token *t, sim_resp *out)
              cJSON_AddStringToObject(o, "Username", u->name);
     } else {
         char exp[20], absd[20], uid[24];
-        iso_ms(t->expires_ms, exp);
-        iso_ms(t->absolute_ms, absd);
+        iso_ms(a->opts, t->expires_ms, exp);
+        iso_ms(a->opts, t->absolute_ms, absd);
         snprintf(uid, sizeof uid, "%zu", t->user + 1);
         ok = ok && cJSON_AddStringToObject(o, "AccessToken", t->access) &&
              cJSON_AddStringToObject(o, "TokenType", "Bearer") &&
@@ -334,6 +334,29 @@ void sim_auth_refresh(sim_auth *a, sim_stats *st, const char *body, size_t len, 
     }
     token_answer(a, &t, out);
     OPENSSL_cleanse(&t, sizeof t);
+}
+
+void sim_auth_disable(sim_auth *a, sim_stats *st, const char *body, size_t len, sim_resp *out)
+{
+    sim_stats_count(st, SIM_STAT_LOGOUT);
+    cJSON *o = cJSON_ParseWithLength(body ? body : "", len);
+    const char *given = cJSON_IsObject(o) ? string_field(o, "SecurityToken") : NULL;
+    if (!given) {
+        sim_error_invalid(out, a->opts->dialect, "SecurityToken", NULL, "SecurityToken is required.");
+        cJSON_Delete(o);
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    size_t w = 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->t[i].access, given) != 0)
+            a->t[w++] = a->t[i];
+        else
+            OPENSSL_cleanse(&a->t[i], sizeof a->t[i]);
+    a->n = w;
+    pthread_mutex_unlock(&a->mu);
+    cJSON_Delete(o);
+    sim_resp_empty(out, 204);
 }
 
 int sim_auth_check(sim_auth *a, const char *authorization)

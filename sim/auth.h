@@ -9,7 +9,13 @@
  *    SSOAccessToken}. A 2FA user without a passcode gets 200 with
  *    IsTwoFactorRequired=true and AccessToken null. POST /apitoken/refresh
  *    takes the current access token as a JSON string literal and answers a
- *    new TokenResult (the session's absolute expiry is 24 h after login).
+ *    new TokenResult. The session ends at AbsoluteExpirationDate,
+ *    --token-absolute after login (default 24 h): no access token outlives
+ *    it and a refresh past it is 401. Dates are written in --tz local time.
+ *    POST /apitoken/Disable {SecurityToken} (any casing; bearer and ClientId
+ *    needed like any data call) revokes that token at once: 204, also for a
+ *    token that is unknown or already gone (a logout is idempotent); a body
+ *    without SecurityToken is 400.
  *  apicredentials: POST /APICredentials {Username, Password, TwoFactorCode}
  *    answers {AccessToken, TokenType, ExpiresIn, RefreshToken, UserID (int),
  *    Username}; a 2FA user without a code gets 401 TwoFactorRequired.
@@ -52,6 +58,7 @@ int sim_auth_init(sim_auth *a, const sim_opts *o);
 void sim_auth_free(sim_auth *a);
 void sim_auth_login(sim_auth *a, sim_stats *st, const char *body, size_t len, sim_resp *out);
 void sim_auth_refresh(sim_auth *a, sim_stats *st, const char *body, size_t len, sim_resp *out);
+void sim_auth_disable(sim_auth *a, sim_stats *st, const char *body, size_t len, sim_resp *out);
 /* 1 when the Authorization header value carries a live bearer token. */
 int sim_auth_check(sim_auth *a, const char *authorization);
 

@@ -10,7 +10,8 @@ int sim_limits_init(sim_limits *l, const sim_opts *o)
     memset(l, 0, sizeof *l);
     if (pthread_mutex_init(&l->mu, NULL) != 0)
         return -1;
-    l->limit = o->rate_limit;
+    l->limit = o->rate_limit > 0 ? o->rate_limit : o->limit_silent;
+    l->silent = o->rate_limit <= 0 && o->limit_silent > 0;
     l->burst = (double)o->burst;
     l->tokens = l->burst;
     l->last_ms = sim_now_ms();
@@ -58,6 +59,8 @@ int sim_rate_take(sim_limits *l, sim_rate_info *info)
     info->retry_after_s = ok ? 0 : (long)ceil((1.0 - l->tokens) / per_ms / 1000.0);
     if (!ok && info->retry_after_s < 1)
         info->retry_after_s = 1;
+    if (l->silent)
+        info->limit = info->remaining = info->reset_s = 0;
     pthread_mutex_unlock(&l->mu);
     return ok;
 }

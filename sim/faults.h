@@ -7,7 +7,9 @@
  * `--rate-limit` per minute; every API request, logins included, takes one.
  * X-RateLimit-Remaining is the whole tokens left, X-RateLimit-Reset the
  * seconds until the bucket is full again, Retry-After (on 429) the seconds
- * until one token is back (at least 1).
+ * until one token is back (at least 1). `--limit-silent N` is the same bucket
+ * at N a minute whose answers carry no X-RateLimit-* headers (info->limit
+ * stays 0), only Retry-After on a 429.
  *
  * Faults: each data call draws one number from (seed, sequence number) and
  * falls into at most one fault, in the order drop, fail, html, malformed,
@@ -35,6 +37,7 @@ typedef enum sim_fault {
 typedef struct sim_limits {
     pthread_mutex_t mu;
     long limit; /* per minute, 0 = off */
+    int silent; /* --limit-silent: no X-RateLimit-* headers */
     double burst;
     double tokens;
     long long last_ms;

@@ -16,7 +16,7 @@
 #include "router.h"
 #include "util.h"
 
-#define API_PREFIX "/cwa/api/v1"
+#define API_ROOT "/cwa/api/v"
 #define MAX_BODY (4u << 20)
 
 /* One request: allocated when its URI arrives, freed when it completes. */
@@ -181,9 +181,18 @@ static void fail_answer(sim_server *s, uint64_t bits, sim_resp *out)
         sim_resp_header(out, "Retry-After", "1");
 }
 
+/* 1 or 2 for a path under /cwa/api/v1/ or /cwa/api/v2/, else 0. */
+static int api_version(const char *path)
+{
+    size_t n = sizeof API_ROOT - 1;
+    if (strncmp(path, API_ROOT, n) != 0 || (path[n] != '1' && path[n] != '2') || path[n + 1] != '/')
+        return 0;
+    return path[n] - '0';
+}
+
 /* The whole API pipeline; returns -1 to drop the connection. */
-static int api_call(sim_server *s, struct MHD_Connection *con, const char *method, const char *path,
-                    const char *raw_path, const char *qs, sim_req *req, sim_resp *out, sim_rate_info *ri,
+static int api_call(sim_server *s, struct MHD_Connection *con, int version, const char *method,
+                    const char *path, const char *qs, sim_req *req, sim_resp *out, sim_rate_info *ri,
                     int *stall, char **page_key)
 {
     const sim_opts *o = &s->opts;
@@ -201,7 +210,13 @@ static int api_call(sim_server *s, struct MHD_Connection *con, const char *metho
         sim_resp_header(out, "Retry-After", "%ld", ri->retry_after_s);
         goto leave;
     }
-    if (o->dialect != CWA_DIALECT_APICREDENTIALS) {
+    const char *rel = path + sizeof API_ROOT;
+    while (*rel == '/')
+        rel++;
+    sim_call_kind kind = version == 1 ? sim_classify(o, method, rel) : SIM_CALL_DATA;
+    /* real servers let the login through without a ClientId (clients such
+     * as connectwise-rest send none there) and refuse every other call */
+    if (o->dialect != CWA_DIALECT_APICREDENTIALS && kind != SIM_CALL_LOGIN) {
         const char *cid = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "ClientId");
         if (!cid || !*cid) {
             sim_error(out, o->dialect, 401, "Unauthorized", "A ClientId header is required.", NULL,
@@ -221,14 +236,10 @@ static int api_call(sim_server *s, struct MHD_Connection *con, const char *metho
     }
     if (q.duplicate) {
         sim_query_free(&q);
-        sim_error(out, o->dialect, 400, "BadRequest",
-                  "An item with the same key has already been added.", NULL, NULL);
+        sim_error_message(out, o->dialect, 400, "BadRequest",
+                          "An item with the same key has already been added.");
         goto leave;
     }
-    const char *rel = path + strlen(API_PREFIX);
-    while (*rel == '/')
-        rel++;
-    sim_call_kind kind = sim_classify(o, method, rel);
     int faultable = kind == SIM_CALL_DATA ||
                     (o->fault_logins && (kind == SIM_CALL_LOGIN || kind == SIM_CALL_REFRESH));
     sim_fault f = SIM_FAULT_NONE;
@@ -254,10 +265,10 @@ static int api_call(sim_server *s, struct MHD_Connection *con, const char *metho
         sim_query_free(&q);
         goto leave;
     }
-    sim_route(s, method, rel, &q, req->body.data, req->body.len,
+    sim_route(s, version, method, rel, &q, req->body.data, req->body.len,
               MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization"), out);
     if (out->list && out->status == 200)
-        *page_key = sim_query_key(raw_path, &q);
+        *page_key = sim_query_key(path, &q);
     sim_query_free(&q);
     if ((f == SIM_FAULT_MALFORMED || f == SIM_FAULT_STALL) && out->status == 200 && out->body.len > 0) {
         sim_stats_fault(&s->stats, f);
@@ -316,16 +327,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
     memset(&out, 0, sizeof out);
     sim_rate_info ri;
     memset(&ri, 0, sizeof ri);
-    int stall = 0, internal = 0;
+    int stall = 0, internal = 0, api;
     char *page_key = NULL;
     enum MHD_Result rc = MHD_YES;
     if (strcmp(path, "/__stats") == 0 || strcmp(path, "/__reset") == 0) {
         internal = 1;
         internal_call(s, method, path, &out);
-    } else if (strncmp(path, API_PREFIX "/", sizeof API_PREFIX) != 0) {
-        sim_error(&out, s->opts.dialect, 404, "NotFound", "Not found: the API lives under /cwa/api/v1/.",
-                  NULL, NULL);
-    } else if (api_call(s, con, method, path, path, qmark ? qmark + 1 : NULL, req, &out, &ri, &stall,
+    } else if (!(api = api_version(path))) {
+        sim_error(&out, s->opts.dialect, 404, "NotFound",
+                  "Not found: the API lives under /cwa/api/v1/ (and /cwa/api/v2/).", NULL, NULL);
+    } else if (api_call(s, con, api, method, path, qmark ? qmark + 1 : NULL, req, &out, &ri, &stall,
                         &page_key) != 0) {
         rc = MHD_NO;
     }

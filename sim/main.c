@@ -65,6 +65,7 @@ int main(int argc, char **argv)
     status = 0;
 out:
     sim_tls_free(&s->tls);
+    sim_v2_free(&s->v2);
     if (cache)
         sim_selcache_free(&s->cache);
     if (limits)

@@ -42,7 +42,7 @@ void sim_create(sim_store *s, sim_kind k, const char *body, size_t len, sim_resp
 {
     sim_coll *c = &s->c[k];
     cJSON *in = cJSON_ParseWithLength(body ? body : "", len);
-    const char *need = k == SIM_TICKETS ? "Subject" : "Name";
+    const char *need = k == SIM_TICKETS ? "Subject" : k == SIM_CONTACTS ? "FirstName" : "Name";
     if (!cJSON_IsObject(in) || !cJSON_IsString(cJSON_GetObjectItem(in, need))) {
         char msg[80];
         snprintf(msg, sizeof msg, "The %s field is required.", need);

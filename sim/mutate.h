@@ -1,12 +1,14 @@
 /*
- * mutate: POST, PUT, PATCH and DELETE on Clients, Locations and Tickets.
+ * mutate: POST, PUT, PATCH and DELETE on Clients, Locations and Tickets
+ * (and, through the v2 routes, PUT and DELETE on Contacts and Scripts).
  *
  * Contract: the caller holds the store's lock exclusively. Bodies are JSON;
  * member names match existing fields in any casing.
  *  POST /{coll}: creates a record from the body's object (the id field, if
  *    sent, is ignored; ids are handed out above every existing one); answers
  *    the record, 200 in apitoken (as the spec declares), 201 in
- *    apicredentials. Name (Clients, Locations) or Subject (Tickets) required.
+ *    apicredentials. Name (Clients, Locations, Scripts), FirstName (Contacts)
+ *    or Subject (Tickets) required.
  *  PUT /{coll}/{id}: overwrites the members the body names, answers 200.
  *  PATCH /{coll}/{id}: a JSON Patch array of {op, path, value} (any casing;
  *    op add, replace or remove; path "/Member[/Nested]"); the id cannot be

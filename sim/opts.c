@@ -8,7 +8,7 @@
 
 static const char usage_text[] =
     "usage: cwa-sim [options]\n"
-    "A ConnectWise Automate REST API simulator on 127.0.0.1 (base path /cwa/api/v1/).\n"
+    "A ConnectWise Automate REST API simulator on 127.0.0.1 (under /cwa/api/v1/ and /v2/).\n"
     "Prints 'URL http://127.0.0.1:PORT' first on stdout (then 'CA FILE' with --tls);\n"
     "runs until SIGTERM or SIGINT.\n"
     "\n"
@@ -23,6 +23,8 @@ static const char usage_text[] =
     "  --monitors N        default 200      --groups N      default 20\n"
     "  --tickets N         default 300\n"
     "  --token-ttl S       access token lifetime in seconds (default 3600)\n"
+    "  --token-absolute S  session lifetime from login (AbsoluteExpirationDate): no\n"
+    "                      refresh past it (default max(86400, token-ttl))\n"
     "  --user N:P[:CODE]   a user, repeatable (CODE = fixed 2FA code); default users are\n"
     "                      integrator:integrator-pass and tech:tech-pass:123456\n"
     "  --totp-secret B32   2FA users also accept the current RFC 6238 code of this secret\n"
@@ -31,6 +33,8 @@ static const char usage_text[] =
     "                      computers and adds N new ones with higher Ids\n"
     "  --rate-limit N      requests per minute (token bucket; 0 = off, the default)\n"
     "  --burst B           bucket size (default max(1, N/6))\n"
+    "  --limit-silent N    the same bucket at N a minute, but answers carry no\n"
+    "                      X-RateLimit-* headers (429 + Retry-After only)\n"
     "  --max-concurrent N  answer 429 past N requests in flight (0 = off)\n"
     "  --latency-ms N      delay added to every API request\n"
     "  --fail-rate P       share of data calls answered 500 or 503\n"
@@ -42,6 +46,11 @@ static const char usage_text[] =
     "  --fault-logins      faults also apply to login and refresh calls\n"
     "  --tls               https with a generated self-signed certificate\n"
     "  --cert F --key F    https with the given PEM files\n"
+    "  --string-ids        Id of Computers, Clients, Contacts, Scripts and Groups as a\n"
+    "                      JSON string (\"42\"), as the spec types them\n"
+    "  --tz [+-]HH:MM      write clock-derived dates (token expiries, script and\n"
+    "                      command rows) in that zone's local time, still without a\n"
+    "                      zone (default +00:00)\n"
     "  --verbose           one line per request on stderr\n"
     "  --help              this text\n"
     "Unauthenticated: GET /__stats (counters), POST /__reset (zeroes them).\n";
@@ -87,6 +96,27 @@ static int parse_rate(const char *s, double *out)
     return 0;
 }
 
+/* "+HH:MM", "-HH:MM" or "Z", within the zones in use (UTC-12 to UTC+14). */
+static int parse_tz(const char *s, long *out)
+{
+    if (strcmp(s, "Z") == 0 || strcmp(s, "z") == 0) {
+        *out = 0;
+        return 0;
+    }
+    int sign = s[0] == '-' ? -1 : s[0] == '+' ? 1 : 0;
+    if (!sign || strlen(s) != 6 || s[3] != ':')
+        return -1;
+    for (int i = 1; i < 6; i++)
+        if (i != 3 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    long h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
+    long off = sign * (h * 3600 + m * 60);
+    if (m > 59 || off < -12 * 3600 || off > 14 * 3600)
+        return -1;
+    *out = off;
+    return 0;
+}
+
 static int bad(const char *opt, const char *val)
 {
     fprintf(stderr, "cwa-sim: bad value for %s: '%s' (see --help)\n", opt, val ? val : "");
@@ -111,6 +141,7 @@ int sim_opts_parse(sim_opts *o, int argc, char **argv)
     o->script_ms = 300;
     o->stall_ms = 60000;
     o->burst = -1;
+    o->token_absolute = -1;
     struct {
         const char *name;
         long *dst;
@@ -126,10 +157,12 @@ int sim_opts_parse(sim_opts *o, int argc, char **argv)
         {"--groups", &o->groups},
         {"--tickets", &o->tickets},
         {"--token-ttl", &o->token_ttl},
+        {"--token-absolute", &o->token_absolute},
         {"--script-ms", &o->script_ms},
         {"--churn", &o->churn},
         {"--rate-limit", &o->rate_limit},
         {"--burst", &o->burst},
+        {"--limit-silent", &o->limit_silent},
         {"--max-concurrent", &o->max_concurrent},
         {"--latency-ms", &o->latency_ms},
         {"--stall-ms", &o->stall_ms},
@@ -161,6 +194,10 @@ int sim_opts_parse(sim_opts *o, int argc, char **argv)
         }
         if (strcmp(a, "--fault-logins") == 0) {
             o->fault_logins = 1;
+            continue;
+        }
+        if (strcmp(a, "--string-ids") == 0) {
+            o->string_ids = 1;
             continue;
         }
         if (!v) {
@@ -210,6 +247,9 @@ int sim_opts_parse(sim_opts *o, int argc, char **argv)
             if (parse_num(v, &n) != 0)
                 return bad(a, v);
             o->seed = (unsigned long long)n;
+        } else if (strcmp(a, "--tz") == 0) {
+            if (parse_tz(v, &o->tz_offset) != 0)
+                return bad(a, v);
         } else if (strcmp(a, "--user") == 0) {
             if (add_user(o, v) != 0)
                 return bad(a, v);
@@ -242,10 +282,17 @@ int sim_opts_parse(sim_opts *o, int argc, char **argv)
         o->locations = o->clients * 3;
     if (o->contacts < 0)
         o->contacts = o->clients * 3;
+    if (o->rate_limit > 0 && o->limit_silent > 0) {
+        fprintf(stderr, "cwa-sim: --rate-limit and --limit-silent exclude each other\n");
+        return -1;
+    }
+    long per_minute = o->rate_limit > 0 ? o->rate_limit : o->limit_silent;
     if (o->burst < 0)
-        o->burst = o->rate_limit / 6 > 1 ? o->rate_limit / 6 : 1;
+        o->burst = per_minute / 6 > 1 ? per_minute / 6 : 1;
     if (o->burst == 0)
         o->burst = 1;
+    if (o->token_absolute < 0)
+        o->token_absolute = o->token_ttl > 86400 ? o->token_ttl : 86400;
     if (o->totals == SIM_TOTALS_DEFAULT)
         o->totals = o->dialect == CWA_DIALECT_APITOKEN ? SIM_TOTALS_NONE : SIM_TOTALS_HEADERS;
     if (o->nusers == 0 &&

@@ -33,13 +33,15 @@ typedef struct sim_opts {
     sim_totals totals; /* never DEFAULT after parsing */
     unsigned long long seed;
     long computers, clients, locations, alerts, scripts, contacts, monitors, groups, tickets;
-    long token_ttl; /* seconds */
+    long token_ttl;      /* seconds */
+    long token_absolute; /* seconds from login to AbsoluteExpirationDate */
     sim_user *users;
     size_t nusers;
     char *totp_secret; /* base32, optional */
     long script_ms;
     long churn;
-    long rate_limit; /* requests per minute, 0 = off */
+    long rate_limit;   /* requests per minute, 0 = off */
+    long limit_silent; /* the same bucket, answered without X-RateLimit-* headers */
     long burst;
     long max_concurrent;
     long latency_ms;
@@ -49,6 +51,8 @@ typedef struct sim_opts {
     int tls;
     char *cert_file, *key_file;
     int verbose;
+    int string_ids; /* Id of Computers, Clients, ... serialised as a JSON string */
+    long tz_offset; /* seconds east of UTC of the clock-derived dates */
 } sim_opts;
 
 int sim_opts_parse(sim_opts *o, int argc, char **argv);

@@ -101,6 +101,19 @@ int sim_error(sim_resp *r, cwa_dialect d, int status, const char *code, const ch
     return sim_resp_take(r, status, root);
 }
 
+int sim_error_message(sim_resp *r, cwa_dialect d, int status, const char *code, const char *message)
+{
+    if (d == CWA_DIALECT_APICREDENTIALS)
+        return sim_error(r, d, status, code, message, NULL, NULL);
+    cJSON *root = cJSON_CreateObject();
+    if (!root || !cJSON_AddStringToObject(root, "Message", message)) {
+        cJSON_Delete(root);
+        bare_500(r);
+        return -1;
+    }
+    return sim_resp_take(r, status, root);
+}
+
 int sim_error_invalid(sim_resp *r, cwa_dialect d, const char *field, const char *value,
                       const char *message)
 {

@@ -11,7 +11,9 @@
  *  apitoken: {"code","message","errors":[{"message"}]} for everything except
  *            request validation (bad page/pageSize/orderBy value, body that is
  *            not JSON or misses a field), which is ASP.NET's
- *            {"Message":"The request is invalid.","ModelState":{field:[msg]}}.
+ *            {"Message":"The request is invalid.","ModelState":{field:[msg]}},
+ *            and what the framework answers before any handler runs (a
+ *            repeated query key), which is ASP.NET's bare {"Message"}.
  *  apicredentials: {"error":{"code","message","details":{"field","value"}}}
  *            for everything (details only when a field is known).
  */
@@ -50,6 +52,8 @@ void sim_resp_free(sim_resp *r);
 /* code: "BadRequest", "Unauthorized", "NotFound", ...; field/value optional. */
 int sim_error(sim_resp *r, cwa_dialect d, int status, const char *code, const char *message,
               const char *field, const char *value);
+/* A framework error: {"Message"} in apitoken, sim_error's shape otherwise. */
+int sim_error_message(sim_resp *r, cwa_dialect d, int status, const char *code, const char *message);
 /* A validation 400 (ModelState shape in apitoken). */
 int sim_error_invalid(sim_resp *r, cwa_dialect d, const char *field, const char *value,
                       const char *message);

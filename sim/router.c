@@ -9,16 +9,9 @@
 #include "collections.h"
 #include "mutate.h"
 #include "util.h"
+#include "v2.h"
 
-#define MAX_SEGS 8
-
-typedef struct segs {
-    char buf[512];
-    char *s[MAX_SEGS];
-    int n;
-} segs;
-
-static int split_path(segs *sg, const char *rel)
+static int split_path(sim_segs *sg, const char *rel)
 {
     sg->n = 0;
     if (strlen(rel) >= sizeof sg->buf)
@@ -26,7 +19,7 @@ static int split_path(segs *sg, const char *rel)
     strcpy(sg->buf, rel);
     char *save = NULL;
     for (char *t = strtok_r(sg->buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-        if (sg->n == MAX_SEGS)
+        if (sg->n == SIM_MAX_SEGS)
             return -1;
         sg->s[sg->n++] = t;
     }
@@ -52,22 +45,22 @@ sim_call_kind sim_classify(const sim_opts *o, const char *method, const char *re
     return is(method, "GET") || is(method, "POST") ? SIM_CALL_DATA : SIM_CALL_OTHER;
 }
 
-static void not_found_route(const sim_opts *o, const char *rel, sim_resp *out)
+void sim_not_found_route(const sim_opts *o, int version, const char *rel, sim_resp *out)
 {
     char msg[600];
     snprintf(msg, sizeof msg,
-             "No HTTP resource was found that matches the request URI '/cwa/api/v1/%s'.", rel);
+             "No HTTP resource was found that matches the request URI '/cwa/api/v%d/%s'.", version, rel);
     sim_error(out, o->dialect, 404, "NotFound", msg, NULL, NULL);
 }
 
-static void not_allowed(const sim_opts *o, const char *method, sim_resp *out)
+void sim_not_allowed(const sim_opts *o, const char *method, sim_resp *out)
 {
     char msg[128];
     snprintf(msg, sizeof msg, "The requested resource does not support http method '%s'.", method);
     sim_error(out, o->dialect, 405, "MethodNotAllowed", msg, NULL, NULL);
 }
 
-static int parse_id(const sim_opts *o, const char *text, long *id, sim_resp *out)
+int sim_parse_id(const sim_opts *o, const char *text, long *id, sim_resp *out)
 {
     if (sim_parse_long(text, id) == 0 && *id >= 0)
         return 0;
@@ -101,7 +94,7 @@ static void oom(const sim_opts *o, sim_resp *out)
     sim_error(out, o->dialect, 500, "ServerError", "out of memory", NULL, NULL);
 }
 
-static void computer_sub(sim_server *s, const char *method, const char *rel, const segs *sg,
+static void computer_sub(sim_server *s, const char *method, const char *rel, const sim_segs *sg,
                          const sim_query *q, const char *body, size_t len, sim_resp *out)
 {
     const sim_opts *o = &s->opts;
@@ -109,21 +102,21 @@ static void computer_sub(sim_server *s, const char *method, const char *rel, con
     long id, sub_id;
     const char *sub = sg->s[2];
     int apitoken = o->dialect != CWA_DIALECT_APICREDENTIALS;
-    if (parse_id(o, sg->s[1], &id, out) != 0)
+    if (sim_parse_id(o, sg->s[1], &id, out) != 0)
         return;
     int known = (sg->n == 3 && (is(sub, "alerts") || is(sub, "software") || is(sub, "scripthistory") ||
                                 is(sub, "commandexecute"))) ||
                 (sg->n == 4 && is(sub, "commandexecute")) ||
                 (!apitoken && sg->n == 5 && is(sub, "scripts") && is(sg->s[4], "execute"));
     if (!known) {
-        not_found_route(o, rel, out);
+        sim_not_found_route(o, 1, rel, out);
         return;
     }
     int post = is(method, "POST");
     if (sg->n == 5) {
         if (!post)
-            not_allowed(o, method, out);
-        else if (parse_id(o, sg->s[3], &sub_id, out) == 0) {
+            sim_not_allowed(o, method, out);
+        else if (sim_parse_id(o, sg->s[3], &sub_id, out) == 0) {
             pthread_rwlock_wrlock(&st->lock);
             sim_script_execute(st, o, id, sub_id, body, len, out);
             pthread_rwlock_unlock(&st->lock);
@@ -136,21 +129,21 @@ static void computer_sub(sim_server *s, const char *method, const char *rel, con
             sim_command_execute(st, o, id, body, len, out);
             pthread_rwlock_unlock(&st->lock);
         } else {
-            not_allowed(o, method, out);
+            sim_not_allowed(o, method, out);
         }
         return;
     }
     if (!is(method, "GET")) {
-        not_allowed(o, method, out);
+        sim_not_allowed(o, method, out);
         return;
     }
-    if (sg->n == 4 && parse_id(o, sg->s[3], &sub_id, out) != 0)
+    if (sg->n == 4 && sim_parse_id(o, sg->s[3], &sub_id, out) != 0)
         return;
     int pending = is(sub, "scripthistory") || is(sub, "commandexecute");
     /* rows that settle change: those reads take the lock exclusively */
     if (pending) {
         pthread_rwlock_wrlock(&st->lock);
-        sim_settle(st);
+        sim_settle(st, o);
     } else {
         pthread_rwlock_rdlock(&st->lock);
     }
@@ -194,8 +187,8 @@ static void computer_sub(sim_server *s, const char *method, const char *rel, con
         free(rows);
 }
 
-static void collection(sim_server *s, sim_kind k, const char *method, const segs *sg, const sim_query *q,
-                       const char *body, size_t len, sim_resp *out)
+static void collection(sim_server *s, sim_kind k, const char *method, const sim_segs *sg,
+                       const sim_query *q, const char *body, size_t len, sim_resp *out)
 {
     const sim_opts *o = &s->opts;
     sim_store *st = &s->store;
@@ -221,12 +214,12 @@ static void collection(sim_server *s, sim_kind k, const char *method, const segs
             sim_create(st, k, body, len, out);
             pthread_rwlock_unlock(&st->lock);
         } else {
-            not_allowed(o, method, out);
+            sim_not_allowed(o, method, out);
         }
         return;
     }
     long id;
-    if (parse_id(o, sg->s[1], &id, out) != 0)
+    if (sim_parse_id(o, sg->s[1], &id, out) != 0)
         return;
     if (get) {
         pthread_rwlock_rdlock(&st->lock);
@@ -237,7 +230,7 @@ static void collection(sim_server *s, sim_kind k, const char *method, const segs
     }
     int put = is(method, "PUT"), patch = is(method, "PATCH"), del = is(method, "DELETE");
     if (!sim_mutable(k) || !(put || patch || del)) {
-        not_allowed(o, method, out);
+        sim_not_allowed(o, method, out);
         return;
     }
     pthread_rwlock_wrlock(&st->lock);
@@ -248,29 +241,32 @@ static void collection(sim_server *s, sim_kind k, const char *method, const segs
     pthread_rwlock_unlock(&st->lock);
 }
 
-void sim_route(sim_server *s, const char *method, const char *rel, const sim_query *q, const char *body,
-               size_t len, const char *authorization, sim_resp *out)
+void sim_route(sim_server *s, int version, const char *method, const char *rel, const sim_query *q,
+               const char *body, size_t len, const char *authorization, sim_resp *out)
 {
     const sim_opts *o = &s->opts;
-    sim_call_kind kind = sim_classify(o, method, rel);
+    int apitoken = o->dialect != CWA_DIALECT_APICREDENTIALS;
+    sim_call_kind kind = version == 1 ? sim_classify(o, method, rel) : SIM_CALL_DATA;
     if (kind == SIM_CALL_LOGIN || kind == SIM_CALL_REFRESH) {
         if (!is(method, "POST"))
-            not_allowed(o, method, out);
+            sim_not_allowed(o, method, out);
         else if (kind == SIM_CALL_LOGIN)
             sim_auth_login(&s->auth, &s->stats, body, len, out);
         else
             sim_auth_refresh(&s->auth, &s->stats, body, len, out);
         return;
     }
-    segs sg;
-    if (split_path(&sg, rel) != 0 || sg.n == 0) {
-        not_found_route(o, rel, out);
+    sim_segs sg;
+    if (split_path(&sg, rel) != 0 || sg.n == 0 || (version == 2 && !apitoken)) {
+        sim_not_found_route(o, version, rel, out);
         return;
     }
     /* the other dialect's login routes do not exist, even for anonymous
      * callers: a client probing for its dialect must see 404 */
-    if (is(sg.s[0], "apitoken") || is(sg.s[0], "apicredentials")) {
-        not_found_route(o, rel, out);
+    int disable =
+        version == 1 && apitoken && sg.n == 2 && is(sg.s[0], "apitoken") && is(sg.s[1], "disable");
+    if (!disable && (is(sg.s[0], "apitoken") || is(sg.s[0], "apicredentials"))) {
+        sim_not_found_route(o, version, rel, out);
         return;
     }
     if (!sim_auth_check(&s->auth, authorization)) {
@@ -278,23 +274,34 @@ void sim_route(sim_server *s, const char *method, const char *rel, const sim_que
                   "Authorization has been denied for this request.", NULL, NULL);
         return;
     }
+    if (disable) {
+        if (!is(method, "POST"))
+            sim_not_allowed(o, method, out);
+        else
+            sim_auth_disable(&s->auth, &s->stats, body, len, out);
+        return;
+    }
+    if (version == 2) {
+        sim_v2_route(s, method, rel, &sg, q, body, len, out);
+        return;
+    }
     if (is(sg.s[0], "batch")) {
-        if (sg.n == 2 && is(sg.s[1], "scriptexecute") && o->dialect != CWA_DIALECT_APICREDENTIALS) {
+        if (sg.n == 2 && is(sg.s[1], "scriptexecute") && apitoken) {
             if (!is(method, "POST")) {
-                not_allowed(o, method, out);
+                sim_not_allowed(o, method, out);
                 return;
             }
             pthread_rwlock_wrlock(&s->store.lock);
             sim_batch_script(&s->store, o, body, len, out);
             pthread_rwlock_unlock(&s->store.lock);
         } else {
-            not_found_route(o, rel, out);
+            sim_not_found_route(o, 1, rel, out);
         }
         return;
     }
     int k = sim_kind_of(sg.s[0]);
     if (k < 0 || sg.n > 5 || (sg.n > 2 && k != SIM_COMPUTERS)) {
-        not_found_route(o, rel, out);
+        sim_not_found_route(o, 1, rel, out);
         return;
     }
     if (sg.n > 2)

@@ -4,7 +4,7 @@
  *
  * Contract: built by main before the HTTP daemon starts and torn down after
  * it stopped; opts is read-only while serving; each member guards itself
- * (store: rwlock; auth, stats, limits, cache: mutexes); `stopping` tells stalled
+ * (store: rwlock, also over v2; auth, stats, limits, cache: mutexes); `stopping` tells stalled
  * bodies and sleeps to give up.
  */
 #ifndef SIM_SIM_H
@@ -19,6 +19,7 @@
 #include "selcache.h"
 #include "stats.h"
 #include "tls.h"
+#include "v2.h"
 
 struct MHD_Daemon;
 
@@ -29,6 +30,7 @@ typedef struct sim_server {
     sim_stats stats;
     sim_limits limits;
     sim_selcache cache;
+    sim_v2 v2; /* guarded by the store's lock */
     sim_tls tls;
     atomic_int stopping;
     struct MHD_Daemon *daemon;

@@ -9,7 +9,7 @@
 
 static const char *const stat_names[SIM_STAT_KINDS] = {
     "logins",       "login_failures",      "refreshes", "two_factor_challenges",
-    "rate_limited", "concurrency_limited", "proxied"};
+    "rate_limited", "concurrency_limited", "proxied",   "logouts"};
 
 static void map_free(sim_countmap *m)
 {

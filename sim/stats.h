@@ -4,7 +4,8 @@
  * Contract: every function is thread-safe (one mutex). Requests to /__stats
  * and /__reset themselves are never counted. JSON shape of sim_stats_json:
  *   {"requests":N, "by_status":{"200":N,...}, "logins":N, "login_failures":N,
- *    "refreshes":N, "two_factor_challenges":N, "rate_limited":N (every 429),
+ *    "refreshes":N, "two_factor_challenges":N, "logouts":N (calls to
+ *    /apitoken/Disable), "rate_limited":N (every 429),
  *    "concurrency_limited":N (the 429s of --max-concurrent),
  *    "proxied":N (requests in a proxy's absolute form, http://host:port/path),
  *    "faults":{"drop":N,"fail":N,"html":N,"malformed":N,"stall":N},
@@ -35,6 +36,7 @@ typedef enum sim_stat {
     SIM_STAT_RATE_LIMITED,
     SIM_STAT_CONCURRENCY_LIMITED,
     SIM_STAT_PROXIED,
+    SIM_STAT_LOGOUT,
     SIM_STAT_KINDS
 } sim_stat;
 
