@@ -97,36 +97,46 @@ function Sim:stop()
   if self.log then os.remove(self.log) end
 end
 
--- args: list of extra command-line arguments for cwa-sim.
-function M.start(args)
-  args = args or {}
+-- Starts argv (a list: program and arguments) in the background, its stdout
+-- and stderr going to a temporary file, and waits until ready(output)
+-- returns true. Returns the process object (pid, log, stop) and the output
+-- so far; a process never stopped by its spec is stopped with this module.
+-- env: shell text put before the command (e.g. "unset LD_PRELOAD; ").
+function M.spawn(argv, ready, env)
   local log = os.tmpname()
-  local cmd = {shell_quote(M.binary), "--port", "0"}
-  for _, a in ipairs(args) do cmd[#cmd + 1] = shell_quote(a) end
-  local p = assert(io.popen("sh -c " .. shell_quote("exec " .. table.concat(cmd, " ")
+  local cmd = {}
+  for i, a in ipairs(argv) do cmd[i] = shell_quote(a) end
+  local p = assert(io.popen("sh -c " .. shell_quote((env or "") .. "exec " .. table.concat(cmd, " ")
     .. " >" .. log .. " 2>&1 </dev/null") .. " & echo $!"))
   local pid = p:read("l")
   p:close()
-  local sim = setmetatable({pid = pid, log = log}, Sim)
-  running[sim] = true
+  local proc = setmetatable({pid = pid, log = log}, Sim)
+  running[proc] = true
+  local name = argv[1]:match("[^/]*$")
   for _ = 1, 500 do
     local out = read_file(log) or ""
-    local url = out:match("URL (%S+)")
-    if url and out:find("\n") then
-      sim.url = url
-      sim.port = tonumber(url:match(":(%d+)$"))
-      sim.ca_file = out:match("CA (%S+)")
-      sim.base = url .. "/cwa/api/v1"
-      return sim
-    end
+    if ready(out) then return proc, out end
     if not alive(pid) then
-      os.remove(log)
-      error("cwa-sim exited: " .. out)
+      proc:stop()
+      error(name .. " exited: " .. out)
     end
     sleep(0.01)
   end
-  sim:stop()
-  error("cwa-sim did not print its URL")
+  proc:stop()
+  error(name .. " did not say it was ready")
+end
+
+-- args: list of extra command-line arguments for cwa-sim.
+function M.start(args)
+  local argv = {M.binary, "--port", "0"}
+  for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
+  local sim, out = M.spawn(argv, function(out) return out:match("URL (%S+)") and out:find("\n") end)
+  local url = out:match("URL (%S+)")
+  sim.url = url
+  sim.port = tonumber(url:match(":(%d+)$"))
+  sim.ca_file = out:match("CA (%S+)")
+  sim.base = url .. "/cwa/api/v1"
+  return sim
 end
 
 return M
