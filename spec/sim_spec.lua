@@ -2,58 +2,15 @@
 -- dialects, every query option, totals styles, actions, faults, limits,
 -- churn, stats and TLS.
 local simlib = require("support.sim")
+local curl = require("support.curl")
 local cjson = require("cjson")
 
-local CLIENT_ID = "ClientId: 2c6c4a1e-8d0e-4f59-9f37-0b1f6a1d2e3f"
+local CLIENT_ID = curl.CLIENT_ID
 local quote = simlib.shell_quote
+local http, decode, enc, id = curl.request, curl.decode, curl.enc, curl.id
 
 local function read_file(path)
   return simlib.read_file(path) or ""
-end
-
-local function enc(s)
-  return (tostring(s):gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", c:byte()) end))
-end
-
--- One curl call; returns status (0 when nothing came back), body, headers
--- (lowercased names) and curl's exit code.
-local function http(sim, method, path, opts)
-  opts = opts or {}
-  local hdr = os.tmpname()
-  local args = {"curl", "-s", "-o", "-", "-D", quote(hdr), "-w", "'\\n%{http_code}'", "-X", method}
-  if opts.max_time then args[#args + 1] = "-m " .. opts.max_time end
-  if opts.cacert then
-    args[#args + 1] = "--cacert " .. quote(opts.cacert)
-  elseif not opts.verify then
-    args[#args + 1] = "-k"
-  end
-  for _, h in ipairs(opts.headers or {}) do args[#args + 1] = "-H " .. quote(h) end
-  if opts.body then
-    args[#args + 1] = "-H 'Content-Type: application/json' --data-binary " .. quote(opts.body)
-  end
-  args[#args + 1] = quote((opts.base or sim.url) .. path)
-  local p = assert(io.popen(table.concat(args, " ") .. "; printf '\\n%s' $?"))
-  local out = p:read("a")
-  p:close()
-  local body, code, rc = out:match("^(.*)\n(%d+)\n(%d+)$")
-  local headers = {}
-  for line in read_file(hdr):gmatch("[^\r\n]+") do
-    local k, v = line:match("^([^:]+):%s*(.*)$")
-    if k then headers[k:lower()] = v end
-  end
-  os.remove(hdr)
-  return tonumber(code) or 0, body or out, headers, tonumber(rc)
-end
-
--- lua-cjson may decode integers as floats: ids go into paths through this.
-local function id(x)
-  return string.format("%d", x)
-end
-
-local function decode(body)
-  local ok, v = pcall(cjson.decode, body)
-  if ok then return v end
-  return nil
 end
 
 local function login_apitoken(sim, user, pass, code)
@@ -69,17 +26,7 @@ local function login_creds(sim, user, pass, code)
 end
 
 -- An API client bound to one sim and one token.
-local function client(sim, token)
-  local c = {}
-  function c.call(method, path, body, extra)
-    local headers = {CLIENT_ID, "Authorization: Bearer " .. token}
-    for _, h in ipairs(extra or {}) do headers[#headers + 1] = h end
-    local status, text, hdrs, rc = http(sim, method, "/cwa/api/v1" .. path, {body = body, headers = headers})
-    return status, decode(text), hdrs, text, rc
-  end
-  function c.get(path, extra) return c.call("GET", path, nil, extra) end
-  return c
-end
+local client = curl.client
 
 local function start_apitoken(args)
   local sim = simlib.start(args)

@@ -75,15 +75,15 @@ end
 -- An API client bound to one sim and one token: call(method, path, body,
 -- extra_headers) and get(path, extra_headers) under /cwa/api/v1, or under
 -- `root` (e.g. "/cwa/api/v2") when given; each returns status, decoded body,
--- headers, raw text.
+-- headers, raw text and curl's exit code.
 function M.client(sim, token, root)
   local c = {}
   root = root or "/cwa/api/v1"
   function c.call(method, path, body, extra)
     local headers = {M.CLIENT_ID, "Authorization: Bearer " .. token}
     for _, h in ipairs(extra or {}) do headers[#headers + 1] = h end
-    local status, text, hdrs = M.request(sim, method, root .. path, {body = body, headers = headers})
-    return status, M.decode(text), hdrs, text
+    local status, text, hdrs, rc = M.request(sim, method, root .. path, {body = body, headers = headers})
+    return status, M.decode(text), hdrs, text, rc
   end
   function c.get(path, extra) return c.call("GET", path, nil, extra) end
   return c
