@@ -1,4 +1,5 @@
 /* luaopen_cwa_core: the module table of `cwa.core`. */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -37,14 +38,30 @@ static int check_condition(lua_State *L)
 static int sleep_seconds(lua_State *L)
 {
     double s = luaL_checknumber(L, 1);
+    /* checked as a double before the cast to time_t; NaN fails it too */
+    if (!(s <= 1e9))
+        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "sleep: seconds must be a number up to 1e9");
     if (s > 0) {
         struct timespec ts;
         ts.tv_sec = (time_t)s;
         ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-        while (nanosleep(&ts, &ts) != 0)
+        if (ts.tv_nsec > 999999999L)
+            ts.tv_nsec = 999999999L;
+        /* a signal ends the sleep early: sleep the rest; any other failure
+         * would fail again, so it ends the call */
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ;
     }
     return 0;
+}
+
+/* defaults() -> the core's default settings, by core.new's option names */
+static int defaults(lua_State *L)
+{
+    cwa_config cfg;
+    cwa_config_defaults(&cfg);
+    lcwa_push_settings(L, &cfg);
+    return 1;
 }
 
 /* monotime(): the clock the scheduler of cwa.map times its sleepers by. */
@@ -73,6 +90,31 @@ static void keep_decoder(lua_State *L)
     lua_pop(L, 1);
 }
 
+void lcwa_class_open(lua_State *L, const lcwa_class *cls)
+{
+    luaL_newmetatable(L, cls->name); /* sets __name */
+    if (cls->methods) {
+        lua_newtable(L);
+        luaL_setfuncs(L, cls->methods, 0);
+        lua_setfield(L, -2, "__index");
+    }
+    const struct {
+        const char *field;
+        lua_CFunction fn;
+    } meta[] = {
+        {"__gc", cls->gc},
+        {"__close", cls->close},
+        {"close", cls->close},
+        {"__tostring", cls->tostring},
+    };
+    for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
+        if (meta[i].fn) {
+            lua_pushcfunction(L, meta[i].fn);
+            lua_setfield(L, -2, meta[i].field);
+        }
+    }
+}
+
 LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
 
 /***
@@ -86,10 +128,11 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
 
 /***
  * Makes a client; nothing is sent until the first request. Takes the options
- * of `cwa.new` except `page_size` (a pager option here).
+ * of `cwa.new`; unset ones take the core's defaults (`defaults`).
  * @function new
  * @tparam table opts `server`, `username`, `password`, `two_factor`,
- *   `totp_secret`, `client_id`, `auth`, `retries`, `rate_limit`, `burst`,
+ *   `totp_secret`, `client_id`, `auth`, `page_size` (of listings that do not
+ *   say), `retries`, `rate_limit`, `burst`,
  *   `concurrency`, `timeout`, `connect_timeout`, `verify_tls`, `ca_file`,
  *   `log`, `debug`, `allow_http`, `token_cache`, `max_wait`, `backoff_base`,
  *   `backoff_cap`, `proxy` (a URL; unset: the https_proxy / no_proxy
@@ -100,6 +143,17 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  * @usage local core = require "cwa.core"
  * local client <close> = core.new{server = "http://127.0.0.1:8080", allow_http = true,
  *   username = "u", password = "p"}
+ */
+
+/***
+ * The core's defaults of the options of `new` that are numbers, switches or
+ * the auth mode, which the Lua layer validates against instead of retyping.
+ * @function defaults
+ * @treturn table `page_size`, `retries`, `rate_limit` (false when off),
+ *   `burst` (0: a minute's worth), `concurrency`, `timeout`,
+ *   `connect_timeout`, `backoff_base`, `backoff_cap`, `max_wait`,
+ *   `verify_tls`, `auth`
+ * @usage print(core.defaults().page_size) --> 250
  */
 
 /***
@@ -120,6 +174,7 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  * Sleeps, without a busy loop; for polling loops.
  * @function sleep
  * @number seconds (fractions allowed; 0 or less returns at once)
+ * @raise cwa.Error InvalidArgument for NaN or more than 1e9 seconds
  * @usage core.sleep(0.5)
  */
 
@@ -172,6 +227,8 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L)
     lua_setfield(L, -2, "check_condition");
     lua_pushcfunction(L, sleep_seconds);
     lua_setfield(L, -2, "sleep");
+    lua_pushcfunction(L, defaults);
+    lua_setfield(L, -2, "defaults");
     lua_pushcfunction(L, monotime);
     lua_setfield(L, -2, "monotime");
     lua_pushliteral(L, CWA_VERSION);

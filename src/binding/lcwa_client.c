@@ -12,29 +12,14 @@ static const struct option {
     const char *name;
     opt_type type;
 } options[] = {
-    {"server", T_STRING},
-    {"username", T_STRING},
-    {"password", T_STRING},
-    {"two_factor", T_CODE},
-    {"totp_secret", T_STRING},
-    {"client_id", T_STRING},
-    {"auth", T_STRING},
-    {"retries", T_INTEGER},
-    {"rate_limit", T_RATE},
-    {"burst", T_NUMBER},
-    {"concurrency", T_INTEGER},
-    {"timeout", T_NUMBER},
-    {"connect_timeout", T_NUMBER},
-    {"verify_tls", T_BOOLEAN},
-    {"ca_file", T_STRING},
-    {"proxy", T_STRING},
-    {"log", T_FUNCTION},
-    {"debug", T_BOOLEAN},
-    {"allow_http", T_BOOLEAN},
-    {"token_cache", T_STRING},
-    {"max_wait", T_NUMBER},
-    {"backoff_base", T_NUMBER},
-    {"backoff_cap", T_NUMBER},
+    {"server", T_STRING},   {"username", T_STRING},        {"password", T_STRING},
+    {"two_factor", T_CODE}, {"totp_secret", T_STRING},     {"client_id", T_STRING},
+    {"auth", T_STRING},     {"page_size", T_INTEGER},      {"retries", T_INTEGER},
+    {"rate_limit", T_RATE}, {"burst", T_NUMBER},           {"concurrency", T_INTEGER},
+    {"timeout", T_NUMBER},  {"connect_timeout", T_NUMBER}, {"verify_tls", T_BOOLEAN},
+    {"ca_file", T_STRING},  {"proxy", T_STRING},           {"log", T_FUNCTION},
+    {"debug", T_BOOLEAN},   {"allow_http", T_BOOLEAN},     {"token_cache", T_STRING},
+    {"max_wait", T_NUMBER}, {"backoff_base", T_NUMBER},    {"backoff_cap", T_NUMBER},
 };
 
 static const char *const type_words[] = {
@@ -160,6 +145,7 @@ void lcwa_leave(lcwa_client *lc)
             cwa_req_free(d->req);
         free(d);
     }
+    lc->L = NULL; /* the thread may end before the next call */
 }
 
 void lcwa_release(lcwa_client *lc, lua_State *L, int client_idx, cwa_pager *p, cwa_req *r)
@@ -220,6 +206,8 @@ int lcwa_client_new(lua_State *L)
                 "cwa.new: option 'auth' must be \"auto\", \"apitoken\" or \"apicredentials\"");
     }
     double d;
+    if (opt_number(L, 1, "page_size", &d))
+        cfg.page_size = (int)d;
     if (opt_number(L, 1, "retries", &d))
         cfg.retries = (int)d;
     if (opt_number(L, 1, "concurrency", &d))
@@ -353,107 +341,6 @@ void lcwa_take_value(lua_State *L, int client_idx, const cwa_req *r)
     lua_remove(L, -2);
 }
 
-static int add_query_value(lua_State *L, cwa_req *r, const char *key, int vidx)
-{
-    size_t n;
-    const char *v;
-    switch (lua_type(L, vidx)) {
-    case LUA_TSTRING: v = lua_tolstring(L, vidx, &n); return cwa_req_query(r, key, v, n);
-    case LUA_TNUMBER:
-        if (lua_isinteger(L, vidx))
-            lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, vidx));
-        else
-            lua_pushfstring(L, "%f", lua_tonumber(L, vidx));
-        v = lua_tolstring(L, -1, &n);
-        n = cwa_req_query(r, key, v, n) == 0 ? 0 : 1;
-        lua_pop(L, 1);
-        return n ? -1 : 0;
-    case LUA_TBOOLEAN:
-        v = lua_toboolean(L, vidx) ? "true" : "false";
-        return cwa_req_query(r, key, v, strlen(v));
-    default: return -2;
-    }
-}
-
-/* Query tables: {key = value}, values strings, numbers, booleans or arrays
- * of those (joined with commas, as includeFields and ids want). Keys are
- * sent sorted so the same call always makes the same URL. */
-void lcwa_add_query(lua_State *L, int idx, cwa_req *r)
-{
-    if (lua_isnoneornil(L, idx))
-        return;
-    idx = lua_absindex(L, idx);
-    lua_newtable(L);
-    int keys = lua_gettop(L);
-    lua_Integer nkeys = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            cwa_req_free(r);
-            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: parameter names must be strings");
-        }
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, keys, ++nkeys);
-    }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, keys);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
-    for (lua_Integer i = 1; i <= nkeys; i++) {
-        lua_rawgeti(L, keys, i);
-        const char *key = lua_tostring(L, -1);
-        lua_rawget(L, idx);
-        int rc;
-        if (lua_istable(L, -1)) {
-            luaL_Buffer b;
-            lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-            int t = lua_gettop(L);
-            lua_pushnil(L);
-            int fields = lua_next(L, t);
-            if (fields)
-                lua_pop(L, 2);
-            if (n == 0 && fields) {
-                /* a map, not a list: nothing sensible to send */
-                cwa_req_free(r);
-                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
-                                "query: parameter '%s' must be a list, not a table with named fields",
-                                key);
-            }
-            luaL_buffinit(L, &b);
-            rc = 0;
-            for (lua_Integer j = 1; j <= n && rc == 0; j++) {
-                lua_rawgeti(L, t, j);
-                if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) {
-                    if (j > 1)
-                        luaL_addchar(&b, ',');
-                    luaL_addvalue(&b);
-                } else {
-                    lua_pop(L, 1);
-                    rc = -2;
-                }
-            }
-            luaL_pushresult(&b);
-            if (rc == 0)
-                rc = add_query_value(L, r, key, -1);
-            lua_pop(L, 1);
-        } else {
-            rc = add_query_value(L, r, key, -1);
-        }
-        if (rc != 0) {
-            cwa_req_free(r);
-            if (rc == -2)
-                lcwa_raise_code(
-                    L, CWA_E_INVALID_ARGUMENT,
-                    "query: parameter '%s' must be a string, number, boolean or list of those", key);
-            lcwa_raise_code(L, CWA_E_NOMEM, "out of memory");
-        }
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-}
-
 static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
 
 /* client:request(method, path [, query [, body]]) -> decoded body or nil */
@@ -463,11 +350,11 @@ cwa_req *lcwa_request_args(lua_State *L, lcwa_client *lc)
     if (lua_type(L, 3) != LUA_TSTRING)
         lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s",
                         luaL_typename(L, 3));
-    if (!lua_isnoneornil(L, 4) && !lua_istable(L, 4))
-        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table, got %s",
-                        luaL_typename(L, 4));
     if (!lua_isnoneornil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
         lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "body: expected JSON text");
+    /* before the request exists: a bad value raises with nothing to free */
+    size_t npairs = lcwa_query_pairs(L, 4);
+    int pairs = lua_gettop(L);
     size_t plen, blen = 0;
     const char *path = lua_tolstring(L, 3, &plen);
     const char *body = lua_isnoneornil(L, 5) ? NULL : lua_tolstring(L, 5, &blen);
@@ -478,7 +365,19 @@ cwa_req *lcwa_request_args(lua_State *L, lcwa_client *lc)
         cwa_error_clear(&err);
         lua_error(L);
     }
-    lcwa_add_query(L, 4, r);
+    for (size_t i = 0; i < npairs; i++) {
+        size_t n;
+        lua_rawgeti(L, pairs, (lua_Integer)(2 * i + 1));
+        lua_rawgeti(L, pairs, (lua_Integer)(2 * i + 2));
+        const char *v = lua_tolstring(L, -1, &n);
+        int rc = cwa_req_query(r, lua_tostring(L, -2), v, n);
+        lua_pop(L, 2);
+        if (rc != 0) {
+            cwa_req_free(r);
+            lcwa_raise_code(L, CWA_E_NOMEM, "out of memory");
+        }
+    }
+    lua_pop(L, 1);
     return r;
 }
 
@@ -542,16 +441,87 @@ static int client_dialect(lua_State *L)
     return 1;
 }
 
+static const char *const auth_names[] = {
+    [CWA_AUTH_AUTO] = "auto",
+    [CWA_AUTH_APITOKEN] = "apitoken",
+    [CWA_AUTH_APICREDENTIALS] = "apicredentials",
+};
+
+/* 60, not 60.0, for a whole number of seconds */
+static void push_number(lua_State *L, double x)
+{
+    lua_Integer i;
+    lua_pushnumber(L, x);
+    if (lcwa_whole(L, -1, &i)) {
+        lua_pop(L, 1);
+        lua_pushinteger(L, i);
+    }
+}
+
+void lcwa_push_settings(lua_State *L, const cwa_config *cfg)
+{
+    lua_createtable(L, 0, 12);
+    const struct {
+        const char *name;
+        lua_Integer value;
+    } ints[] = {
+        {"page_size", cfg->page_size},
+        {"retries", cfg->retries},
+        {"concurrency", cfg->concurrency},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        lua_pushinteger(L, ints[i].value);
+        lua_setfield(L, -2, ints[i].name);
+    }
+    const struct {
+        const char *name;
+        double value;
+    } nums[] = {
+        {"burst", cfg->burst},
+        {"timeout", cfg->timeout},
+        {"connect_timeout", cfg->connect_timeout},
+        {"backoff_base", cfg->backoff_base},
+        {"backoff_cap", cfg->backoff_cap},
+        {"max_wait", cfg->max_wait},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        push_number(L, nums[i].value);
+        lua_setfield(L, -2, nums[i].name);
+    }
+    /* off is false, as core.new takes it: the table can be passed back */
+    if (cfg->rate_limit > 0)
+        push_number(L, cfg->rate_limit);
+    else
+        lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "rate_limit");
+    lua_pushboolean(L, cfg->verify_tls);
+    lua_setfield(L, -2, "verify_tls");
+    lua_pushstring(L, cfg->auth >= CWA_AUTH_AUTO && cfg->auth <= CWA_AUTH_APICREDENTIALS
+                          ? auth_names[cfg->auth]
+                          : "auto");
+    lua_setfield(L, -2, "auth");
+}
+
+/* client:settings() -> the effective settings, by core.new's option names */
+static int client_settings(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    cwa_config cfg;
+    cwa_client_settings(lc->client, &cfg);
+    lcwa_push_settings(L, &cfg);
+    return 1;
+}
+
 static int client_tostring(lua_State *L)
 {
     lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
-    lua_pushfstring(L, "cwa.Client (%s)", lc->client ? "open" : "closed");
+    lua_pushfstring(L, "%s (%s)", LCWA_CLIENT, lc->client ? "open" : "closed");
     return 1;
 }
 
 /***
  * The client object of `cwa.core`: the userdata `cwa.core.new` returns
- * (metatable name "cwa.Client"; the Lua layer's `cwa.Client` wraps it).
+ * (metatable name "cwa.core.Client"; the Lua layer's `cwa.Client` wraps it).
  * @classmod cwa.core.Client
  */
 
@@ -562,7 +532,8 @@ static const luaL_Reg client_methods[] = {
      * @function Client:request
      * @string method "GET", "POST", "PUT", "PATCH" or "DELETE"
      * @string path relative to /cwa/api/v1, e.g. "/Computers/42"
-     * @tparam[opt] table query parameter name to string or number
+     * @tparam[opt] table query parameter name to a string, integer, boolean or
+     *   list of those (joined with commas)
      * @string[opt] body JSON text
      * @treturn any the decoded JSON body (nil for an empty answer)
      * @treturn integer the HTTP status
@@ -576,9 +547,9 @@ static const luaL_Reg client_methods[] = {
      * Starts a listing: pages are fetched ahead, `concurrency` at a time.
      * @function Client:pages
      * @string path e.g. "/Computers"
-     * @tparam table opts `page_size` (1-1000, 250), `start_page` (1), `limit`,
+     * @tparam table opts `page_size` (1-1000; unset: the client's), `start_page` (1), `limit`,
      *   `consistent` (page by id instead of page number), `id_field` ("Id"),
-     *   condition, query (more parameters: name to string)
+     *   condition, query (more parameters, as `Client:request` takes them)
      * @treturn Pager
      * @raise cwa.Error InvalidArgument for bad options
      * @usage local pager <close> = client:pages("/Computers", {condition = "Status = 'Online'"})
@@ -625,6 +596,17 @@ static const luaL_Reg client_methods[] = {
      */
     {"dialect", client_dialect},
     /***
+     * The settings the client runs with: `page_size`, `retries`,
+     * `rate_limit` (false when off), `burst` (0: a minute's worth),
+     * `concurrency`, `timeout`, `connect_timeout`, `backoff_base`,
+     * `backoff_cap`, `max_wait`, `verify_tls` and `auth`, with the core's
+     * defaults where no option was given (see `cwa.core.defaults`).
+     * @function Client:settings
+     * @treturn table option name to value
+     * @usage print(client:settings().page_size)
+     */
+    {"settings", client_settings},
+    /***
      * Closes the pagers and requests still open, then the client. Idempotent;
      * also `__close` and `__gc`.
      * @function Client:close
@@ -636,14 +618,8 @@ static const luaL_Reg client_methods[] = {
 
 void lcwa_client_open(lua_State *L)
 {
-    luaL_newmetatable(L, LCWA_CLIENT);
-    luaL_newlib(L, client_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, client_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, client_close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, client_tostring);
-    lua_setfield(L, -2, "__tostring");
+    static const lcwa_class cls = {LCWA_CLIENT, client_methods, client_gc, client_close,
+                                   client_tostring};
+    lcwa_class_open(L, &cls);
     lua_pop(L, 1);
 }

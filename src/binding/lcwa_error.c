@@ -139,12 +139,9 @@ static int error_is(lua_State *L)
 
 void lcwa_error_open(lua_State *L)
 {
-    luaL_newmetatable(L, LCWA_ERROR);
-    lua_pushcfunction(L, error_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "Error");
-    lua_pop(L, 1);
+    static const lcwa_class cls = {LCWA_ERROR, NULL, NULL, NULL, error_tostring};
+    lcwa_class_open(L, &cls);
+    lua_setfield(L, -2, "Error");
     lua_pushcfunction(L, error_new);
     lua_setfield(L, -2, "error_new");
     lua_pushcfunction(L, error_is);

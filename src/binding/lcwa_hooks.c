@@ -1,34 +1,22 @@
 /* The core's hooks, run in the Lua thread of the current call: bodies are
- * decoded once, by lua-cjson, into the client's table of values; log lines
- * and 2FA codes come from the user's functions. The core calls these between
- * transfers, never inside libcurl, and nothing here raises: Lua errors are
- * caught and turned into a failure the core understands. */
+ * decoded once, by lua-cjson, into the client's table of values, and what a
+ * list page looks like is reported as plain facts (what they mean is the
+ * core's business: cwa_page.h); log lines and 2FA codes come from the
+ * user's functions. The core calls these between transfers, never inside
+ * libcurl, and nothing here raises: Lua errors are caught and turned into a
+ * failure the core understands. Between calls lc->L is NULL and the hooks
+ * do nothing. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cwa_str.h"
 #include "lcwa.h"
 
 /* Pushes uservalue slot `slot` of the client being served. */
 static void push_uv(lcwa_client *lc, int slot)
 {
     lua_getiuservalue(lc->L, lc->client_index, slot);
-}
-
-static void excerpt(const char *body, size_t len, char *out, size_t cap)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < len && j + 4 < cap && j < 120; i++) {
-        unsigned char ch = (unsigned char)body[i];
-        if (ch == '\n' || ch == '\r' || ch == '\t')
-            ch = ' ';
-        if (j > 0 && ch == ' ' && out[j - 1] == ' ')
-            continue;
-        out[j++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-    }
-    if (len > j)
-        out[j++] = '.', out[j++] = '.', out[j++] = '.';
-    out[j] = '\0';
 }
 
 /* JSON is recognised by its first character, whatever the Content-Type says. */
@@ -40,7 +28,7 @@ static int json_start(const char *body, size_t len, char *msg, size_t msgcap)
     char ex[160];
     if (i < len && strchr("[{\"-0123456789tfn", body[i]))
         return 0;
-    excerpt(body + i, len - i, ex, sizeof ex);
+    cwa_str_excerpt(body + i, len - i, 120, ex, sizeof ex);
     snprintf(msg, msgcap, "expected JSON, got %s: %s",
              i < len && body[i] == '<' ? "an HTML page" : "text", ex);
     return -1;
@@ -64,28 +52,6 @@ static void get_field_ci(lua_State *L, int rec, const char *key)
     lua_pushnil(L);
 }
 
-static void last_id(lua_State *L, int list, lua_Integer n, const char *id_field, cwa_page_info *info)
-{
-    info->last_id[0] = '\0';
-    if (n <= 0 || lua_rawgeti(L, list, n) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return;
-    }
-    get_field_ci(L, lua_gettop(L), id_field);
-    if (lua_isinteger(L, -1)) {
-        snprintf(info->last_id, sizeof info->last_id, "%lld", (long long)lua_tointeger(L, -1));
-    } else if (lua_type(L, -1) == LUA_TNUMBER) {
-        snprintf(info->last_id, sizeof info->last_id, "%.17g", lua_tonumber(L, -1));
-    } else if (lua_type(L, -1) == LUA_TSTRING) {
-        /* an id that is text goes in quotes, in the quote it does not contain */
-        const char *s = lua_tostring(L, -1);
-        char q = strchr(s, '\'') ? '"' : '\'';
-        if (!strchr(s, q) && strlen(s) + 3 <= sizeof info->last_id)
-            snprintf(info->last_id, sizeof info->last_id, "%c%s%c", q, s, q);
-    }
-    lua_pop(L, 2);
-}
-
 /* Debian's lua-cjson decodes every number as a float: ids would print as
  * "42.0". Whole numbers that a float holds exactly become integers. */
 static void integral_numbers(lua_State *L, int t, int depth)
@@ -95,11 +61,11 @@ static void integral_numbers(lua_State *L, int t, int depth)
     lua_pushnil(L);
     while (lua_next(L, t)) {
         int type = lua_type(L, -1);
+        lua_Integer i;
         if (type == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-            lua_Number x = lua_tonumber(L, -1);
-            if (x == (lua_Number)(lua_Integer)x && x > -9007199254740992.0 && x < 9007199254740992.0) {
+            if (lcwa_whole(L, -1, &i)) {
                 lua_pushvalue(L, -2);
-                lua_pushinteger(L, (lua_Integer)x);
+                lua_pushinteger(L, i);
                 lua_rawset(L, t);
             }
         } else if (type == LUA_TTABLE) {
@@ -109,53 +75,88 @@ static void integral_numbers(lua_State *L, int t, int depth)
     }
 }
 
-/* A list page is a JSON array, or {ResultSet, TotalRecordCount}. Leaves the
- * records array on the stack in place of the decoded value. */
-/* A table is a list of records when it has only the keys 1..n and each
- * value is an object (an empty table counts as an empty list). */
-static int is_record_list(lua_State *L, int t, lua_Integer n)
+/* The kind of the value at idx. lua-cjson gives an array the keys 1..n
+ * and an object string keys only, so a table with a length is an array. */
+static cwa_json_kind kind_of(lua_State *L, int idx)
 {
-    if (n == 0) {
-        lua_pushnil(L);
-        if (lua_next(L, t)) {
-            lua_pop(L, 2);
-            return 0;
-        }
-        return 1;
-    }
-    for (lua_Integer i = 1; i <= n; i++) {
-        int type = lua_rawgeti(L, t, i);
-        lua_pop(L, 1);
-        if (type != LUA_TTABLE)
-            return 0;
-    }
-    return 1;
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx))
+        return CWA_JSON_NONE;
+    if (lua_rawlen(L, idx) > 0)
+        return CWA_JSON_ARRAY;
+    lua_pushnil(L);
+    if (!lua_next(L, idx))
+        return CWA_JSON_EMPTY;
+    lua_pop(L, 2);
+    return CWA_JSON_OBJECT;
 }
 
-static void page_shape(lua_State *L, const char *id_field, cwa_page_info *info)
+static int is_list(cwa_json_kind k)
+{
+    return k == CWA_JSON_ARRAY || k == CWA_JSON_EMPTY;
+}
+
+/* The id field of the list's last element, as text. */
+static void last_id(lua_State *L, int list, lua_Integer n, const char *id_field, cwa_page_info *info)
+{
+    if (n <= 0 || lua_rawgeti(L, list, n) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    get_field_ci(L, lua_gettop(L), id_field);
+    int len = -1;
+    if (lua_isinteger(L, -1)) {
+        info->id_kind = CWA_ID_NUMBER;
+        len = snprintf(info->id_text, sizeof info->id_text, LUA_INTEGER_FMT,
+                       (LUAI_UACINT)lua_tointeger(L, -1));
+    } else if (lua_type(L, -1) == LUA_TNUMBER) {
+        info->id_kind = CWA_ID_NUMBER;
+        len = snprintf(info->id_text, sizeof info->id_text, "%.17g", (double)lua_tonumber(L, -1));
+    } else if (lua_type(L, -1) == LUA_TSTRING) {
+        size_t slen;
+        const char *s = lua_tolstring(L, -1, &slen);
+        info->id_kind = CWA_ID_STRING;
+        info->id_len = slen;
+        if (slen < sizeof info->id_text)
+            memcpy(info->id_text, s, slen + 1);
+    }
+    if (len >= 0)
+        info->id_len = (size_t)len;
+    lua_pop(L, 2);
+}
+
+/* Reports what the decoded body at the top of the stack looks like; when
+ * it is an object whose ResultSet is a list, that list replaces it (the
+ * records are kept, not their envelope). */
+static void page_facts(lua_State *L, const char *id_field, cwa_page_info *info)
 {
     int v = lua_gettop(L);
-    info->count = -1;
-    info->total = -1;
-    if (!lua_istable(L, v))
+    memset(info, 0, sizeof *info);
+    info->body = kind_of(L, v);
+    cwa_json_kind list = info->body;
+    if (info->body == CWA_JSON_OBJECT) {
+        get_field_ci(L, v, "TotalRecordCount");
+        if (lua_type(L, -1) == LUA_TNUMBER) {
+            info->has_total = 1;
+            info->total = (double)lua_tonumber(L, -1);
+        }
+        lua_pop(L, 1);
+        get_field_ci(L, v, "ResultSet");
+        info->result_set = list = kind_of(L, -1);
+        if (is_list(list))
+            lua_replace(L, v);
+        else
+            lua_pop(L, 1);
+    }
+    if (!is_list(list))
         return;
     lua_Integer n = (lua_Integer)lua_rawlen(L, v);
-    if (n == 0) {
-        get_field_ci(L, v, "ResultSet");
-        if (lua_istable(L, -1)) {
-            get_field_ci(L, v, "TotalRecordCount");
-            if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0)
-                info->total = (long)lua_tointeger(L, -1);
-            lua_pop(L, 1);
-            lua_replace(L, v);
-            n = (lua_Integer)lua_rawlen(L, v);
-        } else {
-            lua_pop(L, 1);
-        }
-    }
-    if (!is_record_list(L, v, n))
-        return; /* an object, or a list of something else: not records */
     info->count = (long)n;
+    info->all_containers = 1;
+    for (lua_Integer i = 1; i <= n && info->all_containers; i++) {
+        info->all_containers = lua_rawgeti(L, v, i) == LUA_TTABLE;
+        lua_pop(L, 1);
+    }
     last_id(L, v, n, id_field, info);
 }
 
@@ -174,6 +175,10 @@ static int hook_decode(void *ud, cwa_req *req, const char *body, size_t len, con
 {
     lcwa_client *lc = ud;
     lua_State *L = lc->L;
+    if (!L) {
+        snprintf(msg, msgcap, "no Lua call is running to decode the body");
+        return -1;
+    }
     if (json_start(body, len, msg, msgcap) != 0)
         return -1;
     if (!lua_checkstack(L, 8)) {
@@ -192,23 +197,21 @@ static int hook_decode(void *ud, cwa_req *req, const char *body, size_t len, con
     }
     if (status != LUA_OK) {
         char ex[160];
-        excerpt(body, len, ex, sizeof ex);
+        cwa_str_excerpt(body, len, 120, ex, sizeof ex);
         snprintf(msg, msgcap, "malformed JSON (%s) in a %zu-byte body: %s",
                  lua_isstring(L, -1) ? lua_tostring(L, -1) : "?", len, ex);
         lua_settop(L, top);
         return -1;
     }
+    lua_Integer whole;
     if (lua_istable(L, -1)) {
         integral_numbers(L, lua_gettop(L), 0);
-    } else if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-        lua_Number x = lua_tonumber(L, -1);
-        if (x == (lua_Number)(lua_Integer)x && x > -9007199254740992.0 && x < 9007199254740992.0) {
-            lua_pop(L, 1);
-            lua_pushinteger(L, (lua_Integer)x);
-        }
+    } else if (!lua_isinteger(L, -1) && lcwa_whole(L, -1, &whole)) {
+        lua_pop(L, 1);
+        lua_pushinteger(L, whole);
     }
     if (id_field)
-        page_shape(L, id_field, info);
+        page_facts(L, id_field, info);
     push_uv(lc, UV_VALUES);
     lua_pushvalue(L, -2);
     lua_rawseti(L, -2, (lua_Integer)cwa_req_id(req));
@@ -220,7 +223,8 @@ static void hook_discard(void *ud, cwa_req *req)
 {
     lcwa_client *lc = ud;
     if (!lc->L)
-        return; /* the client is being collected: its tables go with it */
+        return; /* unreached: decoded requests are freed inside a call
+                 * (lcwa_release and client_close make one) */
     lua_State *L = lc->L;
     push_uv(lc, UV_VALUES);
     if (lua_istable(L, -1)) {
@@ -259,6 +263,10 @@ static int hook_two_factor(void *ud, char *out, size_t cap, char *msg, size_t ms
     lcwa_client *lc = ud;
     lua_State *L = lc->L;
     int rc = -1;
+    if (!L) {
+        snprintf(msg, msgcap, ": no Lua call is running to ask the two_factor function");
+        return -1;
+    }
     push_uv(lc, UV_OPTIONS);
     lua_getfield(L, -1, "two_factor");
     int status = lua_pcall(L, 0, 1, 0);

@@ -106,22 +106,23 @@ static int pager_fetched(lua_State *L)
     return 1;
 }
 
-static int opt_int(lua_State *L, int t, const char *key, long dflt, long lo, long hi)
+/* lo..hi lie within int, so the result is one */
+static int opt_int(lua_State *L, int t, const char *key, int dflt, int lo, int hi)
 {
     lua_getfield(L, t, key);
-    long v = dflt;
+    lua_Integer v = dflt;
     if (!lua_isnil(L, -1)) {
-        if (!lua_isinteger(L, -1) && !(lua_type(L, -1) == LUA_TNUMBER &&
-                                       lua_tonumber(L, -1) == (lua_Number)(long)lua_tonumber(L, -1)))
+        if (!lcwa_whole(L, -1, &v))
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: expected an integer, got %s", key,
-                            luaL_typename(L, -1));
-        v = (long)lua_tonumber(L, -1);
+                            lua_type(L, -1) == LUA_TNUMBER ? luaL_tolstring(L, -1, NULL)
+                                                           : luaL_typename(L, -1));
         if (v < lo || v > hi)
-            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: must be between %ld and %ld (got %ld)", key,
-                            lo, hi, v);
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                            "%s: must be between %d and %d (got " LUA_INTEGER_FMT ")", key, lo, hi,
+                            (LUAI_UACINT)v);
     }
     lua_pop(L, 1);
-    return (int)(v > 2147483647L ? 2147483647L : v);
+    return (int)v;
 }
 
 static const char *opt_str(lua_State *L, int t, const char *key)
@@ -146,62 +147,34 @@ int lcwa_client_pages(lua_State *L)
     const char *path = lua_tostring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     cwa_pager_opts o = {0};
-    o.page_size = opt_int(L, 3, "page_size", 250, 1, 1000);
-    o.start_page = opt_int(L, 3, "start_page", 1, 1, 2147483647L);
-    o.limit = opt_int(L, 3, "limit", -1, 0, 2147483647L);
+    o.page_size = opt_int(L, 3, "page_size", 0, 1, 1000); /* 0: the client's */
+    o.start_page = opt_int(L, 3, "start_page", 1, 1, 2147483647);
+    o.limit = opt_int(L, 3, "limit", -1, 0, 2147483647);
     o.window = opt_int(L, 3, "window", 0, 0, 64);
-    lua_getfield(L, 3, "limit");
-    if (lua_isnil(L, -1))
-        o.limit = -1;
-    lua_pop(L, 1);
     lua_getfield(L, 3, "consistent");
     o.consistent = lua_toboolean(L, -1);
     lua_pop(L, 1);
     o.id_field = opt_str(L, 3, "id_field");
     o.condition = opt_str(L, 3, "condition");
 
-    /* extra query pairs: sorted so the same listing makes the same URLs */
+    /* extra query pairs, as client:request takes them */
     lua_getfield(L, 3, "query");
-    int q = lua_gettop(L);
-    const char *keys[32], *values[32];
-    size_t n = 0;
-    if (lua_istable(L, q)) {
-        lua_newtable(L);
-        int sorted = lua_gettop(L);
-        lua_Integer nk = 0;
-        lua_pushnil(L);
-        while (lua_next(L, q)) {
-            lua_pop(L, 1);
-            if (lua_type(L, -1) != LUA_TSTRING)
-                return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
-                                       "query: parameter names must be strings");
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, sorted, ++nk);
-        }
-        if (nk > 32)
-            return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: too many parameters");
-        lua_getglobal(L, "table");
-        lua_getfield(L, -1, "sort");
-        lua_pushvalue(L, sorted);
-        lua_call(L, 1, 0);
-        lua_pop(L, 1);
-        for (lua_Integer i = 1; i <= nk; i++) {
-            lua_rawgeti(L, sorted, i);
-            keys[n] = lua_tostring(L, -1);
-            lua_rawget(L, q);
-            if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
-                return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
-                                       "query: parameter '%s' must be a string", keys[n]);
-            values[n] = lua_tostring(L, -1);
-            lua_rawseti(L, sorted, nk + i); /* keep the string alive */
-            n++;
-        }
-    } else if (!lua_isnil(L, q)) {
-        return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "query: expected a table");
+    size_t n = lcwa_query_pairs(L, -1);
+    int pairs = lua_gettop(L);
+    const char **keys = lua_newuserdatauv(L, (n ? n : 1) * 2 * sizeof *keys, 0);
+    const char **values = keys + n;
+    for (size_t i = 0; i < n; i++) {
+        /* the strings stay alive in the table of pairs */
+        lua_rawgeti(L, pairs, (lua_Integer)(2 * i + 1));
+        keys[i] = lua_tostring(L, -1);
+        lua_rawgeti(L, pairs, (lua_Integer)(2 * i + 2));
+        values[i] = lua_tostring(L, -1);
+        lua_pop(L, 2);
     }
 
     cwa_error err = {0};
-    cwa_pager *p = cwa_pager_new(lc->client, path, &o, keys, values, n, &err);
+    cwa_pager *p = cwa_pager_new(lc->client, path, &o, (const char *const *)keys,
+                                 (const char *const *)values, n, &err);
     if (!p) {
         lcwa_push_error(L, &err);
         cwa_error_clear(&err);
@@ -222,7 +195,7 @@ int lcwa_client_pages(lua_State *L)
 
 /***
  * A listing in progress: the object `cwa.core.Client:pages` returns and
- * `cwa.Client:each` wraps (metatable name "cwa.Pager"). The pages after the
+ * `cwa.Client:each` wraps (metatable name "cwa.core.Pager"). The pages after the
  * current one are fetched ahead, concurrently. Closing it (or leaving a `for`
  * loop that holds it as the closing value) cancels the pages in flight;
  * `__gc` does the same.
@@ -280,14 +253,7 @@ static const luaL_Reg pager_methods[] = {
 
 void lcwa_pager_open(lua_State *L)
 {
-    luaL_newmetatable(L, LCWA_PAGER);
-    luaL_newlib(L, pager_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, pager_close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, pager_close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, pager_close);
-    lua_setfield(L, -2, "close");
+    static const lcwa_class cls = {LCWA_PAGER, pager_methods, pager_close, pager_close, NULL};
+    lcwa_class_open(L, &cls);
     lua_pop(L, 1);
 }

@@ -123,7 +123,7 @@ static int request_result(lua_State *L)
 /***
  * A request submitted without waiting (`cwa.core.Client:submit`), for callers
  * that keep many in flight; `cwa.core.Client:wait` drives the transfers
- * (metatable name "cwa.Request").
+ * (metatable name "cwa.core.Request").
  * @classmod cwa.core.Request
  */
 
@@ -165,14 +165,7 @@ static const luaL_Reg request_methods[] = {
 
 void lcwa_request_open(lua_State *L)
 {
-    luaL_newmetatable(L, LCWA_REQUEST);
-    luaL_newlib(L, request_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, request_close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, request_close);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, request_close);
-    lua_setfield(L, -2, "close");
+    static const lcwa_class cls = {LCWA_REQUEST, request_methods, request_close, request_close, NULL};
+    lcwa_class_open(L, &cls);
     lua_pop(L, 1);
 }

@@ -78,12 +78,40 @@ typedef enum cwa_log_level { CWA_LOG_DEBUG = 0, CWA_LOG_INFO, CWA_LOG_WARN } cwa
 typedef struct cwa_req cwa_req;
 typedef struct cwa_client cwa_client;
 
-/* What a decoder learned about a list page (see cwa_hooks.decode). */
+/* The kind of a JSON value as a decoder saw it. */
+typedef enum cwa_json_kind {
+    CWA_JSON_NONE = 0, /* absent, or a string, number, boolean or null */
+    CWA_JSON_ARRAY,    /* an array with elements */
+    CWA_JSON_OBJECT,   /* an object with members */
+    CWA_JSON_EMPTY     /* [] or {}: decoders such as lua-cjson cannot tell them apart */
+} cwa_json_kind;
+
+typedef enum cwa_id_kind {
+    CWA_ID_NONE = 0, /* absent, or neither a number nor a string */
+    CWA_ID_NUMBER,
+    CWA_ID_STRING
+} cwa_id_kind;
+
+enum { CWA_ID_TEXT_CAP = 64 };
+
+/* What a decoder saw in the body of a list request: facts only. Whether
+ * they make a page, its total and the keyset literal of its last id are
+ * the core's rules (cwa_page.h); all zero means nothing was seen. Member
+ * names (ResultSet, TotalRecordCount, the id field) match in any case. */
 typedef struct cwa_page_info {
-    long count;       /* records in the page, -1 when not a list */
-    long total;       /* TotalRecordCount from the body, -1 when absent */
-    char last_id[64]; /* id of the last record as a condition literal (42, or
-                       * 'abc' quoted), for keyset paging; "" if none */
+    cwa_json_kind body;
+    cwa_json_kind result_set; /* the body's ResultSet member; NONE unless body is an object */
+    /* "The list": the ResultSet when body is an object and result_set an
+     * array or empty, else the body when it is an array or empty. The
+     * decoder keeps the list, when there is one, as the request's value. */
+    long count;                    /* elements of the list; 0 when there is none */
+    int all_containers;            /* every element is an object or an array */
+    int has_total;                 /* the object body has a numeric TotalRecordCount */
+    double total;                  /* its value, as decoded */
+    cwa_id_kind id_kind;           /* the id field of the list's last element */
+    size_t id_len;                 /* length of its text: a number as the decoder
+                                    * prints it, a string's bytes (may hold a NUL) */
+    char id_text[CWA_ID_TEXT_CAP]; /* the text when id_len < CWA_ID_TEXT_CAP */
 } cwa_page_info;
 
 typedef struct cwa_hooks {
@@ -95,7 +123,7 @@ typedef struct cwa_hooks {
     /* Decodes a 2xx body (len > 0) and keeps the value for the caller, keyed
      * by cwa_req_id. 0 when the body is valid JSON; -1 with msg otherwise
      * (the core then treats it as InvalidResponse, retrying a GET). For a
-     * list request (id_field != NULL) it fills info. */
+     * list request (id_field != NULL) it fills every field of info. */
     int (*decode)(void *ud, cwa_req *req, const char *body, size_t len, const char *id_field,
                   cwa_page_info *info, char *msg, size_t msgcap);
     /* The core no longer needs the value decode kept for req (cancelled or
@@ -117,6 +145,7 @@ typedef struct cwa_config {
     const char *totp_secret;     /* base32, or NULL */
     const char *client_id;
     cwa_auth_mode auth;
+    int page_size;          /* records a page a listing asks for, 1..1000 */
     int retries;            /* extra attempts after the first */
     double rate_limit;      /* requests a minute; <= 0: off */
     int rate_limit_default; /* rate_limit is an assumption: follow a
@@ -152,6 +181,11 @@ int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_err
 
 /* "apitoken" or "apicredentials" once known (after the first login), else NULL. */
 const char *cwa_client_dialect(const cwa_client *c);
+
+/* The numbers, switches and auth mode the client runs with (the defaults
+ * filled in, as checked by cwa_client_new); strings and hooks are NULL, so
+ * nothing secret is handed out. */
+void cwa_client_settings(const cwa_client *c, cwa_config *out);
 
 /* ---- requests ---------------------------------------------------------- */
 
@@ -192,7 +226,7 @@ int cwa_client_pending(const cwa_client *c);
 typedef struct cwa_pager cwa_pager;
 
 typedef struct cwa_pager_opts {
-    int page_size;   /* 1..1000 */
+    int page_size;   /* 1..1000; 0: the client's page_size */
     long start_page; /* >= 1 */
     long limit;      /* records at most; < 0: all */
     int consistent;  /* keyset paging on id_field */

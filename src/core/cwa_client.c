@@ -31,6 +31,7 @@ void cwa_config_defaults(cwa_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->auth = CWA_AUTH_AUTO;
+    cfg->page_size = 250;
     cfg->retries = 5;
     cfg->rate_limit = 60;
     cfg->concurrency = 10;
@@ -61,6 +62,8 @@ static int check_config(const cwa_config *cfg, cwa_error *err)
         return BAD("username: required");
     if (!cfg->password)
         return BAD("password: required");
+    if (cfg->page_size < 1 || cfg->page_size > 1000)
+        return BAD("page_size: must be between 1 and 1000");
     if (cfg->retries < 0 || cfg->retries > 100)
         return BAD("retries: must be between 0 and 100");
     if (cfg->concurrency < 1 || cfg->concurrency > 64)
@@ -177,6 +180,12 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
         return NULL;
     }
     return c;
+}
+
+void cwa_client_settings(const cwa_client *c, cwa_config *out)
+{
+    *out = c->cfg; /* its strings were cleared when the client copied them */
+    memset(&out->hooks, 0, sizeof out->hooks);
 }
 
 void cwa_client_free(cwa_client *c)

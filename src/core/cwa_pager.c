@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cwa_internal.h"
+#include "cwa_page.h"
 #include "cwa_str.h"
 #include "cwa_time.h"
 
@@ -47,7 +48,7 @@ struct cwa_pager {
     long fetched;    /* page requests issued */
     long take;       /* records of the last page to hand out */
     int done;
-    char last_id[64]; /* keyset mode */
+    char last_id[CWA_PAGE_LITERAL_CAP]; /* keyset mode */
     int keyset_started;
 };
 
@@ -73,7 +74,8 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
                          const char *const *keys, const char *const *values, size_t n, cwa_error *err)
 {
     char msg[256];
-    if (opts->page_size < 1 || opts->page_size > 1000) {
+    int page_size = opts->page_size ? opts->page_size : c->cfg.page_size;
+    if (page_size < 1 || page_size > 1000) {
         cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "page_size: must be between 1 and 1000");
         return NULL;
     }
@@ -97,6 +99,7 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
     int failed = 0;
     p->c = c;
     p->o = *opts;
+    p->o.page_size = page_size;
     p->path = cwa_str_dup(path, &failed);
     p->id_field = cwa_str_dup(opts->id_field, &failed);
     p->condition = opts->condition && opts->condition[0] ? cwa_str_dup(opts->condition, &failed) : NULL;
@@ -118,7 +121,7 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
     p->next_issue = opts->start_page;
     p->end_page = LONG_MAX;
     if (opts->limit >= 0) {
-        long pages = (opts->limit + opts->page_size - 1) / opts->page_size;
+        long pages = (opts->limit + page_size - 1) / page_size;
         p->end_page = opts->start_page + pages - 1;
         if (opts->limit == 0)
             p->done = 1;
@@ -245,10 +248,11 @@ static int fill(cwa_pager *p)
 }
 
 /* `page` is the page whose answer told the total: it stays in the window
- * whatever the total says (its callback is running). */
-static void learn_total(cwa_pager *p, const cwa_req *r, long page)
+ * whatever the total says (its callback is running). body_total: the
+ * total its decoded body gave, -1 when none (or not decoded yet). */
+static void learn_total(cwa_pager *p, const cwa_req *r, long page, long body_total)
 {
-    long total = r->page.total >= 0 ? r->page.total : r->hdr.total_count;
+    long total = body_total >= 0 ? body_total : r->hdr.total_count;
     long last;
     if (total >= 0) {
         p->total = total;
@@ -287,7 +291,7 @@ static void page_done(cwa_req *r, void *ctx)
     /* headers may tell the total now; the records are counted when the
      * page is decoded, in its turn */
     if (!p->end_known)
-        learn_total(p, r, page);
+        learn_total(p, r, page, -1);
     fill(p);
 }
 
@@ -366,11 +370,11 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
         drop_after(p, 0);
         return -1;
     }
+    cwa_page got;
+    cwa_page_read(r->has_body ? &r->page : NULL, &got);
     if (!p->end_known)
-        learn_total(p, r, page); /* TotalRecordCount in the body */
-    long count = r->page.count;
-    if (count < 0 && !r->has_body)
-        count = 0; /* an empty 200/204: no records */
+        learn_total(p, r, page, got.total); /* TotalRecordCount in the body */
+    long count = got.count;
     if (count == p->o.page_size && !p->end_known)
         p->target = window_limit(p); /* a full page: a long listing, open the window */
     if (count < 0) {
@@ -396,16 +400,17 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
         p->done = 1;
         drop_after(p, 0);
     } else if (p->o.consistent) {
-        if (!r->page.last_id[0]) {
+        if (!got.last_id[0]) {
             cwa_error_clear(err);
             cwa_error_set(err, CWA_E_INVALID_RESPONSE,
-                          "consistent paging: the records of %s carry no %s field", p->path,
-                          p->id_field);
+                          "consistent paging: the last record of %s has no %s usable in a condition "
+                          "(a number, or text without both kinds of quote)",
+                          p->path, p->id_field);
             cwa_req_free(r);
             p->done = 1;
             return -1;
         }
-        memcpy(p->last_id, r->page.last_id, sizeof p->last_id);
+        memcpy(p->last_id, got.last_id, sizeof p->last_id);
         if (issue_keyset(p) != 0) {
             cwa_req_free(r);
             cwa_error_set(err, CWA_E_NOMEM, "out of memory");

@@ -21,8 +21,6 @@ cwa_req *cwa__req_alloc(cwa_client *c, cwa_method method, req_kind kind)
     r->id = ++c->next_id;
     r->method = method;
     r->kind = kind;
-    r->page.count = -1;
-    r->page.total = -1;
     return r;
 }
 
@@ -222,8 +220,7 @@ cwa_req *cwa_client_next_done(cwa_client *c)
 void cwa__resubmit(cwa_client *c, cwa_req *r, double not_before)
 {
     cwa_error_clear(&r->err);
-    r->page.count = r->page.total = -1;
-    r->page.last_id[0] = '\0';
+    memset(&r->page, 0, sizeof r->page);
     cwa__enqueue(c, r);
     r->not_before = not_before;
 }
