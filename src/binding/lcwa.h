@@ -27,7 +27,7 @@
 enum {
     UV_OPTIONS = 1, /* table: log, two_factor functions; debug flag */
     UV_VALUES,      /* table: request id -> decoded body */
-    UV_REQUESTS,    /* table: request id -> cwa.Request userdata (weak values) */
+    UV_REQUESTS,    /* table: request id -> cwa.core.Request userdata (weak values) */
     UV_COUNT = UV_REQUESTS
 };
 

@@ -1,4 +1,4 @@
-/* cwa.Pager: the C pager as a Lua object whose next() returns the records
+/* cwa.core.Pager: the C pager as a Lua object whose next() returns the records
  * of the next page, in server order, decoded; nil when the listing is over.
  * close/__close/__gc cancel the pages still in flight. */
 #include <string.h>
@@ -137,7 +137,7 @@ static const char *opt_str(lua_State *L, int t, const char *key)
 }
 
 /* client:pages(path, {page_size, start_page, limit, consistent, id_field,
- * condition, query = {...}}) -> cwa.Pager */
+ * condition, query = {...}}) -> cwa.core.Pager */
 int lcwa_client_pages(lua_State *L)
 {
     lcwa_client *lc = lcwa_check_client(L, 1);

@@ -1,4 +1,4 @@
-/* cwa.Request: a request submitted without waiting, for callers that keep
+/* cwa.core.Request: a request submitted without waiting, for callers that keep
  * many in flight (client:map). client:wait() drives the client until some
  * complete and returns them; req:result() gives the body or raises. */
 #include <string.h>
@@ -28,7 +28,7 @@ static int request_close(lua_State *L)
     return 0;
 }
 
-/* client:submit(method, path [, query [, body]]) -> cwa.Request */
+/* client:submit(method, path [, query [, body]]) -> cwa.core.Request */
 int lcwa_client_submit(lua_State *L)
 {
     lcwa_client *lc = lcwa_check_client(L, 1);
@@ -46,7 +46,7 @@ int lcwa_client_submit(lua_State *L)
     return 1;
 }
 
-/* client:wait([timeout]) -> array of the cwa.Request objects that completed
+/* client:wait([timeout]) -> array of the cwa.core.Request objects that completed
  * (empty on timeout). Requests nobody holds any more are dropped. */
 int lcwa_client_wait(lua_State *L)
 {
