@@ -280,7 +280,7 @@ describe("edge cases", function()
 end)
 
 describe("query tables", function()
-  it("take the same values in each{query = ...} as in get: lists, booleans, whole floats", function()
+  it("take the same values in each{query = ...} as in get: lists of integers, whole floats and strings", function()
     local sim = simmod.start{"--computers", "40"}
     local client = helper.new(sim)
     local query = {ids = {3, 5.0, "7"}, includeFields = {"Id", "ComputerName"}}
