@@ -134,19 +134,19 @@ describe("200 answers with an empty body #trust", function()
   end)
 end)
 
+-- The totals run in a child: an overflow there is undefined behaviour, which
+-- UBSan (make sanitize) turns into an abort of that child only.
 describe("totals that lie #trust", function()
   -- The whole listing, or an InvalidResponse: never fewer records.
   local function whole_or_invalid(srv, what)
-    local client = hostile.client(srv)
-    local t0 = hostile.now()
-    local ok, res = pcall(client.list, client, "/Computers", {page_size = PAGE})
-    assert.is_true(hostile.now() - t0 < 15, "hang guard")
-    if ok then
-      assert_all(res, RECORDS)
+    local r = hostile.child([[return client():list("/Computers", {page_size = ARGS.page})]],
+      {client = hostile.options(srv), page = PAGE})
+    hostile.finished(r)
+    if r.ok then
+      assert_all(r.value, RECORDS)
     else
-      local e = hostile.error_fields(res)
-      assert(e, what .. ": a Lua error, not a cwa.Error: " .. tostring(res))
-      assert(e.code == "InvalidResponse", what .. ": expected the whole listing or InvalidResponse, got " .. e.text)
+      assert(r.error.code == "InvalidResponse", what .. ": expected the whole listing or InvalidResponse, got "
+        .. r.error.text)
     end
   end
 
@@ -158,17 +158,13 @@ describe("totals that lie #trust", function()
     end)
   end
 
-  it("[3] TotalRecordCount 9223372036854775807 in the body neither overflows nor cuts the listing", function()
-    local srv = hostile.start("normal", {records = RECORDS, total = "9223372036854775807", totals_in = "body"})
-    finally(srv.stop)
-    whole_or_invalid(srv, "TotalRecordCount 2^63-1")
-  end)
-
-  it("[3] TotalRecordCount 1e300 in the body neither overflows nor cuts the listing", function()
-    local srv = hostile.start("normal", {records = RECORDS, total = "1e300", totals_in = "body"})
-    finally(srv.stop)
-    whole_or_invalid(srv, "TotalRecordCount 1e300")
-  end)
+  for _, total in ipairs{"9223372036854775807", "1e300"} do
+    it("[3] TotalRecordCount " .. total .. " in the body neither overflows nor cuts the listing", function()
+      local srv = hostile.start("normal", {records = RECORDS, total = total, totals_in = "body"})
+      finally(srv.stop)
+      whole_or_invalid(srv, "TotalRecordCount " .. total)
+    end)
+  end
 
   it("[3] X-Total-Count 7 with 23 records (page 2 holds records 6 to 10) is not a short list", function()
     local srv = hostile.start("normal", {records = RECORDS, total = "7"})
@@ -185,13 +181,12 @@ describe("totals that lie #trust", function()
   it("[3] count does not answer a total its own first page contradicts", function()
     local srv = hostile.start("normal", {records = RECORDS, total = "7"})
     finally(srv.stop)
-    local client = hostile.client(srv)
-    local ok, res = pcall(client.count, client, "/Computers")
-    if ok then
-      assert(res == RECORDS, ("count answered %s for %d records"):format(tostring(res), RECORDS))
+    local r = hostile.finished(hostile.child([[return client():count("/Computers")]],
+      {client = hostile.options(srv)}))
+    if r.ok then
+      assert(r.value == RECORDS, ("count answered %s for %d records"):format(math.tointeger(r.value) or r.value, RECORDS))
     else
-      local e = hostile.error_fields(res)
-      assert(e and e.code == "InvalidResponse", "expected 23 or InvalidResponse, got " .. tostring(e and e.text or res))
+      assert(r.error.code == "InvalidResponse", "expected 23 or InvalidResponse, got " .. r.error.text)
     end
   end)
 end)
