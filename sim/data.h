@@ -24,6 +24,10 @@
  * and alerts and locations a flat ClientID, with the same values.
  * Client ids run 1..10 then 100, 101, ... (gaps as on real servers) so both
  * "Client.Id = 5" and "ClientID = 100" select something.
+ *
+ * Files: data.c (the store's life, churn), data_records.c (records and
+ * collections), and the generator behind data_gen.h: data_fields.c,
+ * data_fleet.c (clients, locations, computers), data_rows.c (the rest).
  */
 #ifndef SIM_DATA_H
 #define SIM_DATA_H

@@ -2,6 +2,13 @@
  * cwa_cond: the Automate `condition` language, shared by the client (to check
  * conditions before sending them) and by cwa-sim (to filter records).
  *
+ * The public contract of src/core/cwa_cond_*.c: the lexer (cwa_cond_lex.c)
+ * and the parser (cwa_cond_parse.c: cwa_cond_parse, cwa_cond_free) are all
+ * the client links; the evaluator (cwa_cond_eval.c: cwa_cond_eval,
+ * cwa_cond_each_field) and the formatter (cwa_cond_format.c:
+ * cwa_cond_format) serve the simulator, the fuzzer and the unit tests.
+ * Their shared layout is private (cwa_cond_internal.h).
+ *
  * Grammar (the union of both dialects; keywords case-insensitive):
  *   expr    := or
  *   or      := and { "or" and }
