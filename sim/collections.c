@@ -276,7 +276,7 @@ static int emit(cwa_buf *b, const sim_store *s, const sim_record *r, const shapi
             return -1;
         }
     }
-    int rc = sim_json_write(b, o);
+    int rc = sim_json_write_record(b, o, r->string_id);
     cJSON_Delete(o);
     return rc;
 }

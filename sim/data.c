@@ -14,12 +14,16 @@
 #include "data_gen.h"
 #include "util.h"
 
+/* typed_string: the spec types the collection's Id as a string, which
+ * --string-ids then writes ("42"). */
 static const struct {
     const char *name, *id_field;
+    int typed_string;
 } kinds[SIM_KINDS] = {
-    {"computers", "Id"},     {"clients", "Id"},       {"locations", "Id"},       {"contacts", "Id"},
-    {"alerts", "AlertId"},   {"scripts", "Id"},       {"monitors", "MonitorId"}, {"groups", "Id"},
-    {"tickets", "TicketId"}, {"scripthistory", "Id"}, {"commandexecute", "Id"},  {"software", "Id"},
+    {"computers", "Id", 1},       {"clients", "Id", 1},        {"locations", "Id", 0},
+    {"contacts", "Id", 1},        {"alerts", "AlertId", 0},    {"scripts", "Id", 1},
+    {"monitors", "MonitorId", 0}, {"groups", "Id", 1},         {"tickets", "TicketId", 0},
+    {"scripthistory", "Id", 0},   {"commandexecute", "Id", 0}, {"software", "Id", 0},
 };
 
 int sim_kind_of(const char *name)
@@ -43,7 +47,8 @@ static void *gen_slice(void *arg)
 {
     gen_job *j = arg;
     for (long i = j->from; i < j->to; i++)
-        j->rows[i] = sim_record_new(i + 1, sim_gen_computer(j->s, i + 1, j->sh));
+        j->rows[i] = sim_record_make(i + 1, sim_gen_computer(j->s, i + 1, j->sh),
+                                     j->s->c[SIM_COMPUTERS].string_ids);
     return NULL;
 }
 
@@ -85,7 +90,7 @@ static int fill(sim_store *s, sim_kind k, long count, const sim_shape *sh)
     if (k == SIM_COMPUTERS && count >= 4096 && fill_computers_parallel(s, count, sh) != 0)
         return -1;
     for (long i = c->n; i < count; i++) {
-        sim_record *r = sim_record_new(sim_gen_id(k, i), sim_gen_row(s, k, i, sh));
+        sim_record *r = sim_record_make(sim_gen_id(k, i), sim_gen_row(s, k, i, sh), c->string_ids);
         if (!r || sim_coll_append(c, r) != 0) {
             sim_record_free(r);
             return -1;
@@ -109,6 +114,7 @@ int sim_store_init(sim_store *s, const sim_opts *o)
     for (int k = 0; k < SIM_KINDS; k++) {
         s->c[k].name = kinds[k].name;
         s->c[k].id_field = kinds[k].id_field;
+        s->c[k].string_ids = o->string_ids && kinds[k].typed_string;
         s->c[k].next_id = 1;
     }
     sim_shape sh = {o->clients, o->locations};
@@ -151,7 +157,7 @@ int sim_store_churn(sim_store *s, long n)
     }
     for (long k = 0; k < n; k++) {
         long id = c->next_id;
-        sim_record *r = sim_record_new(id, sim_gen_computer(s, id, &sh));
+        sim_record *r = sim_record_make(id, sim_gen_computer(s, id, &sh), c->string_ids);
         if (!r || sim_coll_append(c, r) != 0) {
             sim_record_free(r);
             return -1;

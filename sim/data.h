@@ -18,7 +18,10 @@
  * callers do.
  *
  * Shapes follow automate-api.md: nested Client {Id, Name} and Location
- * {Id, Name}, unquoted ISO dates without a zone, Id as a number. In the
+ * {Id, Name}, unquoted ISO dates without a zone, Id as a number. With
+ * --string-ids the Id of Computers, Clients, Contacts, Scripts and Groups
+ * (the spec types them as strings) is serialized as a JSON string, while
+ * `obj` keeps the number, so conditions, ordering and ids= stay numeric. In the
  * apicredentials dialect computers also carry the brief's flat names
  * (ComputerID, Name, ClientID, LocationID, OS, LastContact, DiskFreePercent)
  * and alerts and locations a flat ClientID, with the same values.
@@ -47,6 +50,7 @@ typedef struct sim_record {
     struct cJSON *obj;
     char *json;
     size_t len;
+    int string_id; /* json carries the top-level Id as a string */
 } sim_record;
 
 typedef enum sim_kind {
@@ -75,6 +79,7 @@ typedef struct sim_coll {
     unsigned long version; /* bumped by append and removal; whoever changes a
                             * record's obj bumps it too */
     struct cJSON *templ;   /* a record of the collection's shape (field checks) */
+    int string_ids;        /* rows appended get string_id (--string-ids) */
 } sim_coll;
 
 typedef struct sim_store {
@@ -94,12 +99,15 @@ int sim_kind_of(const char *name);
 
 /* Takes obj (also on failure) and serializes it; NULL when memory ran out. */
 sim_record *sim_record_new(long id, struct cJSON *obj);
+/* The same, the Id serialized as a string when string_id is set. */
+sim_record *sim_record_make(long id, struct cJSON *obj, int string_id);
 /* Re-serializes after obj changed; -1 when memory ran out (old JSON kept). */
 int sim_record_sync(sim_record *r);
 void sim_record_free(sim_record *r);
 
 sim_record *sim_coll_find(const sim_coll *c, long id);
-/* Appends r (its id must be above every other); -1 when memory ran out. */
+/* Appends r (its id must be above every other), re-serialized first when
+ * the collection has string ids and r not; -1 when memory ran out. */
 int sim_coll_append(sim_coll *c, sim_record *r);
 /* Removes and frees the row; 0 if it existed, -1 if not. */
 int sim_coll_remove(sim_coll *c, long id);

@@ -12,6 +12,11 @@
 
 sim_record *sim_record_new(long id, cJSON *obj)
 {
+    return sim_record_make(id, obj, 0);
+}
+
+sim_record *sim_record_make(long id, cJSON *obj, int string_id)
+{
     sim_record *r = obj ? calloc(1, sizeof *r) : NULL;
     if (!r) {
         cJSON_Delete(obj);
@@ -19,6 +24,7 @@ sim_record *sim_record_new(long id, cJSON *obj)
     }
     r->id = id;
     r->obj = obj;
+    r->string_id = string_id;
     if (sim_record_sync(r) != 0) {
         sim_record_free(r);
         return NULL;
@@ -29,7 +35,7 @@ sim_record *sim_record_new(long id, cJSON *obj)
 int sim_record_sync(sim_record *r)
 {
     size_t len;
-    char *j = sim_json_print(r->obj, &len);
+    char *j = sim_json_print_record(r->obj, r->string_id, &len);
     if (!j)
         return -1;
     free(r->json);
@@ -75,6 +81,13 @@ sim_record *sim_coll_find(const sim_coll *c, long id)
 
 int sim_coll_append(sim_coll *c, sim_record *r)
 {
+    if (c->string_ids && !r->string_id) {
+        r->string_id = 1;
+        if (sim_record_sync(r) != 0) {
+            r->string_id = 0;
+            return -1;
+        }
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
         sim_record **rows = realloc(c->rows, cap * sizeof *rows);

@@ -72,7 +72,21 @@ static int write_number(cwa_buf *b, double d)
     return cwa_buf_puts(b, buf);
 }
 
+static int write_item(cwa_buf *b, const cJSON *item, int string_id);
+
 int sim_json_write(cwa_buf *b, const cJSON *item)
+{
+    return write_item(b, item, 0);
+}
+
+int sim_json_write_record(cwa_buf *b, const cJSON *obj, int string_id)
+{
+    return write_item(b, obj, string_id);
+}
+
+/* string_id: the object's own numeric "Id" is written quoted (nested
+ * objects are written as they are). */
+static int write_item(cwa_buf *b, const cJSON *item, int string_id)
 {
     const cJSON *c;
     int rc = 0;
@@ -98,7 +112,10 @@ int sim_json_write(cwa_buf *b, const cJSON *item)
                 rc = cwa_buf_putc(b, ',');
             rc |= write_string(b, c->string);
             rc |= cwa_buf_putc(b, ':');
-            rc |= sim_json_write(b, c);
+            if (string_id && cJSON_IsNumber(c) && strcmp(c->string, "Id") == 0)
+                rc |= cwa_buf_putc(b, '"') | write_number(b, c->valuedouble) | cwa_buf_putc(b, '"');
+            else
+                rc |= sim_json_write(b, c);
         }
         return rc | cwa_buf_putc(b, '}');
     default: return cwa_buf_puts(b, "null");
@@ -107,10 +124,15 @@ int sim_json_write(cwa_buf *b, const cJSON *item)
 
 char *sim_json_print(const cJSON *item, size_t *len)
 {
+    return sim_json_print_record(item, 0, len);
+}
+
+char *sim_json_print_record(const cJSON *obj, int string_id, size_t *len)
+{
     /* one generous allocation, trimmed afterwards, instead of a chain of
      * doublings per record */
     cwa_buf b = {0};
-    if (cwa_buf_reserve(&b, 2048) != 0 || sim_json_write(&b, item) != 0) {
+    if (cwa_buf_reserve(&b, 2048) != 0 || write_item(&b, obj, string_id) != 0) {
         cwa_buf_free(&b);
         return NULL;
     }
