@@ -94,10 +94,12 @@ describe("actions inside client:map", function()
   it("poll a script run while the other items' GETs complete", function()
     local sim = simmod.start{"--computers", "20", "--script-ms", "3000", "--latency-ms", "10"}
     local client = helper.new(sim, {concurrency = 4})
+    -- a computer the server launches the script on (it refuses offline ones)
+    local online = client:list("/Computers", {condition = "Status = 'Online'", limit = 1, fields = {"Id"}})[1].Id
     local events = {}
     local out = client:map({"script", "gets"}, function(kind)
       if kind == "script" then
-        local r = client:run_script({3}, 7, nil, {wait = true, poll_interval = 1, timeout = 30})
+        local r = client:run_script({online}, 7, nil, {wait = true, poll_interval = 1, timeout = 30})
         events[#events + 1] = "script done"
         return r[1].status
       end
@@ -135,11 +137,12 @@ describe("actions inside client:map", function()
   it("still waits in place outside map", function()
     local sim = simmod.start{"--computers", "5", "--script-ms", "300"}
     local client = helper.new(sim)
+    local online = client:list("/Computers", {condition = "Status = 'Online'", limit = 1, fields = {"Id"}})[1].Id
     local t0 = helper.monotime()
-    local _, status = client:command(2, "ver", {poll_interval = 0.05, timeout = 10})
+    local r = client:run_script(online, 7, nil, {wait = true, poll_interval = 0.05, timeout = 10})
     local elapsed = helper.monotime() - t0
     sim:stop()
-    assert.equal("Success", status)
+    assert.equal("Completed", r[1].status)
     -- it waited for the run, not less (the hang guard is the timeout)
     assert.is_true(elapsed >= 0.25, "took " .. elapsed)
   end)

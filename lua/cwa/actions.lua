@@ -15,7 +15,10 @@ local invalid = errors.invalid
 
 local actions = {}
 
-local RUNNING = {running = true, pending = true, queued = true, executing = true, scheduled = true}
+-- A command is polled until its Status is one of these: servers pass
+-- through intermediate names ("Pending", "Sent", "Executing", ...) that no
+-- fixed list of running statuses covers.
+local FINAL = {success = true, failed = true, terminated = true, cancelled = true}
 
 local function check_id(who, v)
   return options.integer(who, v, 1)
@@ -198,7 +201,7 @@ function actions.command(client, computer_id, text, opts)
     errors.raise("InvalidResponse", "CommandExecute answered without a command Id")
   end
   local deadline = scheduler.now() + timeout
-  while RUNNING[tostring(field(row, "Status")):lower()] and scheduler.now() < deadline do
+  while not FINAL[tostring(field(row, "Status")):lower()] and scheduler.now() < deadline do
     scheduler.sleep(client, interval)
     row = client:get(base .. "/" .. math.tointeger(command_id))
   end
