@@ -199,8 +199,8 @@ local function pager_options(self, path, opts, who)
     for k, v in pairs(opts.query) do query[k] = v end
   end
   local po = {
-    page_size = opts.page_size and options.integer(who .. ": page_size", opts.page_size, 1, 1000)
-                or self.page_size,
+    -- unset: the client's, which the core applies
+    page_size = opts.page_size and options.integer(who .. ": page_size", opts.page_size, 1, 1000),
     start_page = opts.start_page and options.integer(who .. ": start_page", opts.start_page, 1) or 1,
     limit = opts.limit ~= nil and options.integer(who .. ": limit", opts.limit, 0) or nil,
     consistent = opts.consistent and true or false,
@@ -221,12 +221,14 @@ local function pager_options(self, path, opts, who)
     end
     query.orderBy = opts.order_by
   end
-  query.includeFields = field_list(who .. ": fields", opts.fields)
-  query.excludeFields = field_list(who .. ": exclude_fields", opts.exclude_fields)
-  query.ids = field_list(who .. ": ids", opts.ids)
-  if opts.expand ~= nil then query.expand = field_list(who .. ": expand", opts.expand) end
-  if po.consistent and query.includeFields and not has_field(query.includeFields, po.id_field) then
-    query.includeFields = query.includeFields .. "," .. po.id_field
+  -- a named option sets its parameter; unset, it leaves what `query` gave
+  for option, param in pairs{fields = "includeFields", exclude_fields = "excludeFields", ids = "ids",
+                             expand = "expand"} do
+    if opts[option] ~= nil then query[param] = field_list(who .. ": " .. option, opts[option]) end
+  end
+  if po.consistent and query.includeFields ~= nil then
+    local fields = field_list(who .. ": includeFields", query.includeFields)
+    query.includeFields = has_field(fields, po.id_field) and fields or (fields .. "," .. po.id_field)
   end
   return po
 end

@@ -4,7 +4,6 @@
 -- options as values are checked by the core (`cwa.core.new`), and their
 -- defaults are the core's: `defaults()` reads them, nothing here retypes them.
 -- @module cwa.options
-require "cwa._bridge" -- TEMPORARY (issue 13): see that file
 local core = require "cwa.core"
 local errors = require "cwa.errors"
 
