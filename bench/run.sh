@@ -2,8 +2,9 @@
 # `make bench` (issue 7): installs what the peers need, then runs
 # bench/driver.lua, which writes bench/results/latest.md (quick: quick.md).
 #   sh bench/run.sh [--quick]
-# Debian packages come from apt-get (CI machines start clean); the npm package
-# connectwise-rest goes to bench/node_modules. A peer whose runtime cannot be
+# Debian packages come from apt-get (CI machines start clean); node, npm and
+# the npm package connectwise-rest come from .ci/npm-tools (shared with
+# make test), into bench/node_modules. A peer whose runtime cannot be
 # installed is skipped and named in the results. Every process the driver
 # starts is recorded in a pid file and stopped on exit; only 127.0.0.1 is used.
 set -u
@@ -29,8 +30,6 @@ missing=""
 for p in $PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
-command -v node >/dev/null 2>&1 || missing="$missing nodejs"
-command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
   echo "bench: installing:$missing"
   SUDO=""
@@ -41,19 +40,8 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-# --- npm: connectwise-rest (pinned) into bench/node_modules ------------------
-CWR_VERSION=1.3.0
-if command -v npm >/dev/null 2>&1 && [ ! -f bench/node_modules/connectwise-rest/package.json ]; then
-  echo "bench: npm install connectwise-rest@$CWR_VERSION into bench/node_modules"
-  tmp_npm=$(mktemp -d)
-  if (cd "$tmp_npm" && npm install --no-audit --no-fund --silent "connectwise-rest@$CWR_VERSION" >/dev/null 2>&1); then
-    rm -rf bench/node_modules
-    mv "$tmp_npm/node_modules" bench/node_modules
-  else
-    echo "bench: npm install failed; connectwise-rest will be skipped" >&2
-  fi
-  rm -rf "$tmp_npm"
-fi
+# --- node, npm and connectwise-rest into bench/node_modules -----------------
+sh .ci/npm-tools bench || echo "bench: the node peers that cannot run will be skipped" >&2
 
 # --- what can run -----------------------------------------------------------
 HAVE=""

@@ -1,12 +1,10 @@
 // Peer: the npm package connectwise-rest (AutomateAPI and its paginate), as
-// its README shows, installed by bench/run.sh into bench/node_modules. It
+// its README shows, installed by .ci/npm-tools into bench/node_modules. It
 // speaks https only, so the driver runs the simulator with --tls and sets
 // NODE_EXTRA_CA_CERTS. retry: true is the package's own option (it retries
 // network errors only).
-// connectwise-rest 1.3.0 sends no ClientId on its login call (see
-// ../shared automate-api.md: it reports working on real servers); the
-// simulator requires it, so the header is added to axios' defaults, which the
-// package's login call uses.
+// Its documented clientId option is sent as the ClientId header of every data
+// call; its login call sends none, which real servers and the simulator accept.
 //   node bench/peers/connectwise_rest.js https://127.0.0.1:PORT PAGE_SIZE
 // Prints "count N unique N sum S". Env: BENCH_CONDITION, BENCH_FIELDS (sent as
 // includeFields on every page request when set, e.g. Id: paginate passes the
@@ -16,15 +14,12 @@
 const path = require('path');
 const modules = path.join(__dirname, '..', 'node_modules');
 const { AutomateAPI } = require(path.join(modules, 'connectwise-rest'));
-const axios = require(path.join(modules, 'axios'));
 
 const url = new URL(process.argv[2]);
 const pageSize = Number(process.argv[3] || 1000);
 const condition = process.env.BENCH_CONDITION || 'Id > 0';
 const params = { condition };
 if (process.env.BENCH_FIELDS) params.includeFields = process.env.BENCH_FIELDS;
-
-(axios.default || axios).defaults.headers.common.ClientId = 'bench';
 
 const cwa = new AutomateAPI({
   companyId: 'bench',
