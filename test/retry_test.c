@@ -26,7 +26,7 @@ UNIT_TEST(retry_5xx_rules)
         CHECK(cwa_retry_classify(0, codes[k], CWA_NET_NONE, 1) == CWA_RETRY_NO);
     }
     CHECK(cwa_retry_classify(1, 503, CWA_NET_NONE, 1) == CWA_RETRY_AFTER);
-    CHECK(cwa_retry_classify(0, 503, CWA_NET_NONE, 1) == CWA_RETRY_AFTER);
+    CHECK(cwa_retry_classify(0, 503, CWA_NET_NONE, 1) == CWA_RETRY_NO);
     CHECK(cwa_retry_classify(1, 503, CWA_NET_NONE, 0) == CWA_RETRY_BACKOFF);
     CHECK(cwa_retry_classify(0, 503, CWA_NET_NONE, 0) == CWA_RETRY_NO);
     CHECK(cwa_retry_classify(1, 501, CWA_NET_NONE, 0) == CWA_RETRY_NO);

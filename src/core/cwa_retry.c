@@ -18,9 +18,9 @@ cwa_retry_action cwa_retry_classify(int idempotent, int status, cwa_net_error ne
     switch (status) {
     case 429: return has_retry_after ? CWA_RETRY_AFTER : CWA_RETRY_BACKOFF;
     case 503:
-        if (has_retry_after)
-            return CWA_RETRY_AFTER;
-        return idempotent ? CWA_RETRY_BACKOFF : CWA_RETRY_NO;
+        if (!idempotent)
+            return CWA_RETRY_NO;
+        return has_retry_after ? CWA_RETRY_AFTER : CWA_RETRY_BACKOFF;
     case 500:
     case 502:
     case 504: return idempotent ? CWA_RETRY_BACKOFF : CWA_RETRY_NO;

@@ -7,9 +7,9 @@
  * was no HTTP answer, net CWA_NET_NONE when there was one):
  *   429                        AFTER when Retry-After was given, else BACKOFF,
  *                              for any method (the server did not act)
- *   503                        AFTER with Retry-After (any method: a server
- *                              that asks to come back did not act), else
- *                              BACKOFF only when idempotent
+ *   503                        only when idempotent: AFTER with Retry-After,
+ *                              else BACKOFF (a proxy may answer 503 after
+ *                              the server acted on a POST)
  *   500, 502, 504              BACKOFF only when idempotent
  *   CONNECT, RESOLVE           BACKOFF for any method (nothing was sent)
  *   SEND, RECV, TIMEOUT, OTHER BACKOFF only when idempotent (the request may
