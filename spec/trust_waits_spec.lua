@@ -126,7 +126,9 @@ describe("the deadline of a call #trust", function()
     assert(e.message:find("503", 1, true), "the message does not give the last answer (503): " .. e.text)
   end)
 
-  it("[7] Reset 86400 with the default max_wait: deadline = 2 ends the waiting call with Timeout", function()
+  -- rate_limit = 20: with no pacing (rate_limit = false) Remaining 0 orders
+  -- no pause at all; at 20 a minute the next call waits a slot's 3 s
+  it("[7] Reset 86400 with the default max_wait at 20 a minute: deadline = 2 ends the waiting call with Timeout", function()
     local srv = hostile.start("normal", {extra_headers = {{"X-RateLimit-Limit", "60"},
       {"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "86400"}}})
     finally(srv.stop)
@@ -135,7 +137,7 @@ describe("the deadline of a call #trust", function()
       c:computer(1)
       PARTIAL = {first = true}
       return c:computer(2)
-    ]], {deadline = 2}, 30)
+    ]], {deadline = 2, rate_limit = 20}, 30)
     hostile.child_error(r, "Timeout")
     assert.is_truthy(r.partial and r.partial.first, "the first call did not succeed")
   end)

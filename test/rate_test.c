@@ -138,15 +138,37 @@ UNIT_TEST(rate_disabled)
     CHECK(!r.enabled && cwa_rate_take(&r, 1) == 0.0);
 }
 
-UNIT_TEST(rate_disabled_still_honours_pauses)
+/* A 429's pause is the server's order; Remaining 0 is only its count,
+ * and with no pacing asked for it paces nothing. */
+UNIT_TEST(rate_disabled_honours_pauses_not_remaining)
 {
     cwa_rate r;
     cwa_rate_init(&r, 0, 0, 0);
     cwa_rate_pause_until(&r, 4);
     CHECK(fabs(cwa_rate_take(&r, 1) - 3.0) < 1e-9);
-    cwa_rate_observe(&r, 60, 0, 30, 10);
-    CHECK(fabs(cwa_rate_take(&r, 10) - 30.0) < 1e-9);
-    CHECK(cwa_rate_take(&r, 40) == 0.0);
+    cwa_rate_observe(&r, 60, 0, 86400, 10);
+    CHECK(cwa_rate_take(&r, 10) == 0.0);
+    CHECK(r.paused_until == 4.0);
+}
+
+UNIT_TEST(rate_remaining_pause_capped)
+{
+    cwa_rate r;
+    /* 1 a minute: one token's time is 60 s, the cap 5 s wins */
+    cwa_rate_init(&r, 1, 10, 0);
+    cwa_rate_cap_pauses(&r, 5);
+    cwa_rate_observe(&r, -1, 0, 86400, 100);
+    CHECK(fabs(r.paused_until - 105.0) < 1e-9);
+    /* a cap of 0 orders no pause at all */
+    cwa_rate_init(&r, 1, 10, 0);
+    cwa_rate_cap_pauses(&r, 0);
+    cwa_rate_observe(&r, -1, 0, 86400, 100);
+    CHECK(r.paused_until <= 100.0);
+    /* no cap (negative, NaN): one token's time */
+    cwa_rate_init(&r, 1, 10, 0);
+    cwa_rate_cap_pauses(&r, NAN);
+    cwa_rate_observe(&r, -1, 0, 86400, 100);
+    CHECK(fabs(r.paused_until - 160.0) < 1e-9);
 }
 
 /* A take the caller turns into an attempt. */
@@ -226,11 +248,10 @@ UNIT_TEST(rate_observe_exhausted_pauses)
     /* enabled: one token's time at 600/min, not the whole reset */
     CHECK(fabs(cwa_rate_take(&r, 100) - 0.1) < 1e-9);
     CHECK(cwa_rate_take(&r, 100.1) == 0.0);
-    /* disabled: the server's reset is all we know */
+    /* disabled: no pacing, not even the server's reset */
     cwa_rate_init(&r, 0, 0, 0);
     cwa_rate_observe(&r, -1, 0, 7.5, 100);
-    CHECK(fabs(cwa_rate_take(&r, 100) - 7.5) < 1e-9);
-    CHECK(cwa_rate_take(&r, 107.5) == 0.0);
+    CHECK(cwa_rate_take(&r, 100) == 0.0);
     /* remaining 0 without a reset: no pause, just no tokens. */
     cwa_rate_init(&r, 600, 600, 0);
     cwa_rate_observe(&r, -1, 0, -1, 0);

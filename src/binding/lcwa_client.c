@@ -20,6 +20,7 @@ static const struct option {
     {"ca_file", T_STRING},  {"proxy", T_STRING},           {"log", T_FUNCTION},
     {"debug", T_BOOLEAN},   {"allow_http", T_BOOLEAN},     {"token_cache", T_STRING},
     {"max_wait", T_NUMBER}, {"backoff_base", T_NUMBER},    {"backoff_cap", T_NUMBER},
+    {"deadline", T_RATE},
 };
 
 static const char *const type_words[] = {
@@ -227,6 +228,17 @@ int lcwa_client_new(lua_State *L)
     opt_number(L, 1, "timeout", &cfg.timeout);
     opt_number(L, 1, "connect_timeout", &cfg.connect_timeout);
     opt_number(L, 1, "max_wait", &cfg.max_wait);
+    /* seconds a call may take in all; false: no limit (0 would read as a
+     * limit of nothing, so it is refused) */
+    if (opt_number(L, 1, "deadline", &d)) {
+        if (d <= 0)
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                            "cwa.new: option 'deadline' must be a positive number of seconds (or "
+                            "false for none)");
+        cfg.deadline = d;
+    } else if (!opt_bool(L, 1, "deadline", 1)) {
+        cfg.deadline = 0;
+    }
     opt_number(L, 1, "backoff_base", &cfg.backoff_base);
     opt_number(L, 1, "backoff_cap", &cfg.backoff_cap);
     cfg.verify_tls = opt_bool(L, 1, "verify_tls", 1);
@@ -494,6 +506,11 @@ void lcwa_push_settings(lua_State *L, const cwa_config *cfg)
     else
         lua_pushboolean(L, 0);
     lua_setfield(L, -2, "rate_limit");
+    if (cfg->deadline > 0)
+        push_number(L, cfg->deadline);
+    else
+        lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "deadline");
     lua_pushboolean(L, cfg->verify_tls);
     lua_setfield(L, -2, "verify_tls");
     lua_pushstring(L, cfg->auth >= CWA_AUTH_AUTO && cfg->auth <= CWA_AUTH_APICREDENTIALS
@@ -599,7 +616,7 @@ static const luaL_Reg client_methods[] = {
      * The settings the client runs with: `page_size`, `retries`,
      * `rate_limit` (false when off), `burst` (0: a minute's worth),
      * `concurrency`, `timeout`, `connect_timeout`, `backoff_base`,
-     * `backoff_cap`, `max_wait`, `verify_tls` and `auth`, with the core's
+     * `backoff_cap`, `max_wait`, `deadline` (false when none), `verify_tls` and `auth`, with the core's
      * defaults where no option was given (see `cwa.core.defaults`).
      * @function Client:settings
      * @treturn table option name to value

@@ -162,7 +162,11 @@ typedef struct cwa_config {
     const char *proxy;
     double backoff_base; /* seconds */
     double backoff_cap;
-    double max_wait;         /* longest Retry-After honoured */
+    double max_wait; /* longest pause: Retry-After, X-RateLimit-Reset, backoff */
+    /* seconds one call may take in all, its waits, retries and logins
+     * included (a listing: each page); past it the call fails with
+     * CWA_E_TIMEOUT. 0: no limit */
+    double deadline;
     const char *token_cache; /* file path, or NULL */
     cwa_hooks hooks;
 } cwa_config;

@@ -26,7 +26,8 @@ static double retry_after(const cwa_client *c, const cwa_req *r)
 
 double cwa__backoff(cwa_client *c, const cwa_req *r)
 {
-    return cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base, c->cfg.backoff_cap, &c->rng);
+    double d = cwa_backoff_delay(r->attempts - 1, c->cfg.backoff_base, c->cfg.backoff_cap, &c->rng);
+    return d < c->cfg.max_wait ? d : c->cfg.max_wait;
 }
 
 /* Queues r for its next attempt when action and the budget allow (1); else
@@ -44,10 +45,15 @@ static int retry(cwa_client *c, cwa_req *r, cwa_retry_action action)
         return 0;
     }
     double delay = action == CWA_RETRY_AFTER ? retry_after(c, r) : cwa__backoff(c, r);
-    cwa__log(c, CWA_LOG_INFO, "%s %s: %s, retrying in %.2fs (attempt %d of %d)",
-             cwa__method_name(r->method), r->url.data + strlen(c->server.base), r->err.message, delay,
-             r->attempts + 1, c->cfg.retries + 1);
-    cwa__requeue(c, r, cwa_time_mono() + delay);
+    double at = cwa_time_mono() + delay;
+    if (cwa__past_deadline(c, r, at, "the next attempt", r))
+        return 0;
+    /* a long wait is worth a warning: an unattended run is not silent */
+    cwa__log(c, delay > 5 ? CWA_LOG_WARN : CWA_LOG_INFO,
+             "%s %s: %s, retrying in %.2fs (attempt %d of %d)", cwa__method_name(r->method),
+             r->url.data + strlen(c->server.base), r->err.message, delay, r->attempts + 1,
+             c->cfg.retries + 1);
+    cwa__requeue(c, r, at);
     return 1;
 }
 

@@ -16,7 +16,8 @@
 #include "cwa_totp.h"
 
 enum {
-    LOGINS_PER_ROUND = 4, /* first try, dialect fallback, 2FA, one replay */
+    LOGINS_PER_ROUND = 4,  /* first try, dialect fallback, 2FA, one replay */
+    TOKENS_WASTED_MAX = 2, /* one may be bad luck (a long pause), two in a row are not */
     FALLBACK_LIFETIME = 55 * 60,
     MAX_PLAUSIBLE_LIFETIME = 24 * 3600
 };
@@ -36,7 +37,18 @@ void cwa__auth_reset_failure(cwa_client *c)
 {
     c->auth_failed = 0;
     c->logins_this_round = 0;
+    c->tokens_wasted = 0;
     cwa_error_clear(&c->auth_err);
+}
+
+void cwa__auth_abandon(cwa_client *c)
+{
+    cwa_req *r = c->auth_req;
+    if (!r || r->kind != KIND_LOGIN || r->state != REQ_QUEUED)
+        return;
+    c->auth_req = NULL;
+    cwa_req_free(r);
+    c->logins_this_round = 0;
 }
 
 static void auth_fail(cwa_client *c, cwa_req *r, cwa_code code, const char *fmt, const char *detail)
@@ -169,6 +181,26 @@ static int start_first_login(cwa_client *c)
     return rc;
 }
 
+/* The tokens ran out while the calls waited for a request slot: a token
+ * shorter than the rate limit's pace (2 s tokens at one request every
+ * 3 s) or than the server's pauses can never carry a call. */
+static void expire_faster_than_calls(cwa_client *c)
+{
+    char why[160];
+    if (c->rate.enabled && c->rate.rate_per_sec > 0)
+        snprintf(why, sizeof why, "the rate limit allows one request every %.1f s, burst %g",
+                 1 / c->rate.rate_per_sec, c->rate.burst);
+    else
+        snprintf(why, sizeof why, "the server's pauses outlast a token");
+    char text[400];
+    snprintf(text, sizeof text,
+             "tokens expire faster than the rate limit allows a call: %d logins in a row got a token "
+             "that ran out before a call could use it (%s); raise rate_limit or burst, or have the "
+             "server issue longer-lived tokens",
+             c->tokens_wasted, why);
+    auth_fail(c, NULL, CWA_E_UNAUTHORIZED, "%s", text);
+}
+
 int cwa__auth_ready(cwa_client *c)
 {
     if (c->auth_failed)
@@ -190,6 +222,12 @@ int cwa__auth_ready(cwa_client *c)
         if (!c->auth_req && cwa_rate_spare(&c->rate, cwa_time_mono()) >= 2 && start_refresh(c) != 0)
             return -1;
         return 1;
+    }
+    if (c->token && !c->token_used && ++c->tokens_wasted >= TOKENS_WASTED_MAX) {
+        /* Logging in again would only repeat it: a livelock, not a wait */
+        cwa_str_wipe_free(&c->token);
+        expire_faster_than_calls(c);
+        return -1;
     }
     cwa_str_wipe_free(&c->token);
     if (c->auth_req && c->auth_req->kind == KIND_REFRESH && c->auth_req->state == REQ_QUEUED) {
@@ -245,6 +283,7 @@ static void take_token(cwa_client *c, cwa_req *r, const cJSON *root, const char 
     cwa_str_wipe_free(&c->token);
     c->token = copy;
     c->token_gen++;
+    c->token_used = 0;
     const char *rt = cwa_json_string(root, "RefreshToken");
     if (rt) {
         /* without memory for it, the next refresh is a login */
@@ -382,8 +421,35 @@ void cwa__auth_complete(cwa_client *c, cwa_req *r, CURLcode rc)
     cwa_req_free(r);
 }
 
+/* 1 when the login cwa_client_token waits for cannot be had by `end`
+ * (monotonic): err then says so. */
+static int login_past(cwa_client *c, double started, double end, cwa_error *err)
+{
+    double now = cwa_time_mono();
+    const cwa_req *a = c->auth_req;
+    const char *what =
+        a && a->state == REQ_FLIGHT ? "the answer to the login" : "the login's next attempt";
+    double start = now;
+    if (a && a->state == REQ_QUEUED) {
+        if (a->not_before > now)
+            start = a->not_before;
+        double rate_wait = cwa_rate_peek(&c->rate, now);
+        if (now + rate_wait > start) {
+            start = now + rate_wait;
+            what = "the rate limit";
+        }
+    }
+    if (end <= 0 || (start < end && now < end))
+        return 0;
+    cwa__deadline_error(c, err, a ? a->attempts : 0, now - started, start - now, what, a);
+    cwa__auth_abandon(c);
+    return 1;
+}
+
 int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_error *err)
 {
+    double started = cwa_time_mono();
+    double end = c->cfg.deadline > 0 ? started + c->cfg.deadline : 0;
     for (;;) {
         int ready = cwa__auth_ready(c);
         if (ready > 0)
@@ -393,6 +459,8 @@ int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_err
             cwa__auth_reset_failure(c);
             return -1;
         }
+        if (login_past(c, started, end, err))
+            return -1;
         if (cwa__step(c, 1.0, err) < 0)
             return -1;
         if (c->cfg.hooks.aborted && c->cfg.hooks.aborted(c->cfg.hooks.ud)) {

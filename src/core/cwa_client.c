@@ -41,6 +41,7 @@ void cwa_config_defaults(cwa_config *cfg)
     cfg->backoff_base = 0.5;
     cfg->backoff_cap = 30;
     cfg->max_wait = 120;
+    cfg->deadline = 300;
 }
 
 void cwa__log(cwa_client *c, cwa_log_level level, const char *fmt, ...)
@@ -78,6 +79,8 @@ static int check_config(const cwa_config *cfg, cwa_error *err)
         return BAD("backoff: base must be positive and not above the cap");
     if (!(cfg->max_wait >= 0))
         return BAD("max_wait: must not be negative");
+    if (!(cfg->deadline >= 0) || cfg->deadline > 1e9)
+        return BAD("deadline: must be a positive number of seconds, or none");
     if (cfg->auth != CWA_AUTH_AUTO && cfg->auth != CWA_AUTH_APITOKEN &&
         cfg->auth != CWA_AUTH_APICREDENTIALS)
         return BAD("auth: must be \"auto\", \"apitoken\" or \"apicredentials\"");
@@ -168,6 +171,7 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
     double burst = cfg->burst > 0 ? cfg->burst : cfg->rate_limit;
     cwa_rate_init(&c->rate, cfg->rate_limit, burst, cwa_time_mono());
     cwa_rate_follow_server(&c->rate, cfg->rate_limit_default);
+    cwa_rate_cap_pauses(&c->rate, cfg->max_wait);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     c->rng = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)c;

@@ -49,6 +49,8 @@ struct cwa_req {
     int rate_observed;  /* the attempt's answer fed X-RateLimit-Remaining */
     double queued_at;   /* monotonic time it was (re)queued */
     double waited;      /* seconds it waited before the attempt */
+    double submitted;   /* monotonic time the call was submitted */
+    double deadline;    /* monotonic end of its time (cfg.deadline); 0: none */
 
     CURL *easy;
     struct curl_slist *headers;
@@ -91,6 +93,9 @@ struct cwa_client {
     int auth_failed;    /* auth_err must reach the waiting calls */
     cwa_error auth_err;
     int logins_this_round; /* logins since the last success or failure */
+    int token_used;        /* a data call carried the current token */
+    int tokens_wasted;     /* tokens in a row that expired before any call could use them */
+    double pause_logged;   /* monotonic end of the last rate-limit wait logged */
     int tls_warned;
 
     cwa_rate rate;
@@ -147,6 +152,16 @@ double cwa__backoff(cwa_client *c, const cwa_req *r);
 
 /* engine loop (cwa_loop.c) */
 int cwa__step(cwa_client *c, double max_wait, cwa_error *err);
+/* Sets e to the Timeout of a call whose deadline the next wait would
+ * pass: `attempts` made in `elapsed` seconds, `wait` seconds more for
+ * `what`, and the last answer `answered` got (the call's own, or its
+ * login's; NULL: none). e's message may be the last answer's own. */
+void cwa__deadline_error(cwa_client *c, cwa_error *e, int attempts, double elapsed, double wait,
+                         const char *what, const cwa_req *answered);
+/* 1 when r, a data call, cannot go on at `start` (monotonic) within its
+ * deadline, r->err then saying so (cwa__deadline_error); else 0. */
+int cwa__past_deadline(cwa_client *c, cwa_req *r, double start, const char *what,
+                       const cwa_req *answered);
 
 /* transfer: one HTTP attempt with libcurl */
 int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error *err);
@@ -165,6 +180,9 @@ void cwa__auth_complete(cwa_client *c, cwa_req *r, CURLcode rc);
 /* A data request came back 401 with token generation gen. */
 void cwa__auth_rejected(cwa_client *c, unsigned gen);
 void cwa__auth_reset_failure(cwa_client *c);
+/* No call waits for the login any more: one waiting for its next attempt
+ * is dropped (the pause a 429 set still holds for the next login). */
+void cwa__auth_abandon(cwa_client *c);
 void cwa__auth_free(cwa_client *c);
 
 /* token cache */

@@ -5,6 +5,7 @@
  * here decides what an answer means. */
 #include <curl/curl.h>
 #include <math.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "cwa_internal.h"
@@ -39,6 +40,118 @@ static void earliest(double *wake, double w)
         *wake = w;
 }
 
+/* Waits longer than this are logged as a warning. */
+#define LONG_WAIT 5.0
+
+/* What the last attempt of a got: its status, Retry-After and the words
+ * of its error (the server's, already in a->err), or libcurl's. */
+static void last_answer(const cwa_req *a, char *out, size_t cap)
+{
+    if (!a || a->attempts == 0) {
+        snprintf(out, cap, "none yet");
+        return;
+    }
+    char after[48] = "";
+    if (a->status && a->hdr.has_retry_after)
+        snprintf(after, sizeof after, " (Retry-After %.0f s)", a->hdr.retry_after);
+    const char *words = a->err.code != CWA_OK ? a->err.message : "";
+    if (a->status)
+        snprintf(out, cap, "HTTP %ld%s%s%.400s", a->status, after, words[0] ? ": " : "", words);
+    else
+        snprintf(out, cap, "%.400s", words[0] ? words : "none yet");
+}
+
+void cwa__deadline_error(cwa_client *c, cwa_error *e, int attempts, double elapsed, double wait,
+                         const char *what, const cwa_req *answered)
+{
+    char last[512];
+    last_answer(answered, last, sizeof last);
+    char waiting[200];
+    if (wait > 0)
+        snprintf(waiting, sizeof waiting, "waiting %.0f s more for %s would pass the deadline of %g s",
+                 wait, what, c->cfg.deadline);
+    else
+        snprintf(waiting, sizeof waiting, "the deadline of %g s passed waiting for %s", c->cfg.deadline,
+                 what);
+    char msg[sizeof e->message];
+    snprintf(msg, sizeof msg, "gave up after %d attempt%s in %.0f s: %s; last answer: %s", attempts,
+             attempts == 1 ? "" : "s", elapsed, waiting, last);
+    cwa_error_set(e, CWA_E_TIMEOUT, "%s", msg);
+}
+
+int cwa__past_deadline(cwa_client *c, cwa_req *r, double start, const char *what,
+                       const cwa_req *answered)
+{
+    double now = cwa_time_mono();
+    if (r->kind != KIND_DATA || r->deadline <= 0 || (start < r->deadline && now < r->deadline))
+        return 0;
+    cwa__deadline_error(c, &r->err, r->attempts, now - r->submitted, start - now, what, answered);
+    r->err.status = r->status;
+    return 1;
+}
+
+/* Ends the calls that their deadline stops: those the wait ahead of them
+ * (their retry time, the login they need, the rate limit) would take past
+ * it, and attempts still running at it. 1 when one ended. */
+static int expire(cwa_client *c, double now)
+{
+    double rate_wait = cwa_rate_peek(&c->rate, now);
+    const cwa_req *login =
+        !c->token && c->auth_req && c->auth_req->kind == KIND_LOGIN && c->auth_req->state == REQ_QUEUED
+            ? c->auth_req
+            : NULL;
+    int ended = 0, waiting = 0;
+    /* a finished page calls its pager back, which may free the pages after
+     * it: the walk starts over after each one */
+    for (cwa_req *r = c->pending_head, *next; r; r = next) {
+        next = r->next;
+        if (r->kind != KIND_DATA || r->deadline <= 0 || r->orphan)
+            continue;
+        int out;
+        if (r->state == REQ_FLIGHT) {
+            out = cwa__past_deadline(c, r, now, "the answer to the attempt in flight", r);
+        } else {
+            double start = r->not_before > now ? r->not_before : now;
+            const char *what = "its next attempt";
+            const cwa_req *answered = r;
+            if (login && login->not_before > start) {
+                start = login->not_before;
+                what = "the login's next attempt";
+                answered = login;
+            } else if (!c->token && c->auth_req) {
+                what = "the login";
+                answered = c->auth_req;
+            }
+            if (now + rate_wait > start) {
+                start = now + rate_wait;
+                what = "the rate limit";
+            }
+            out = cwa__past_deadline(c, r, start, what, answered);
+            waiting += !out;
+        }
+        if (out) {
+            cwa__finish(c, r);
+            ended = 1;
+            waiting = 0;
+            next = c->pending_head;
+        }
+    }
+    if (ended && !waiting)
+        cwa__auth_abandon(c);
+    return ended;
+}
+
+/* Logs a wait for the rate limit (a server's Reset or Retry-After) that
+ * holds the queued calls for long, once per wait. */
+static void log_long_pause(cwa_client *c, double now, double wait)
+{
+    if (wait <= LONG_WAIT || now + wait <= c->pause_logged + 1)
+        return;
+    c->pause_logged = now + wait;
+    cwa__log(c, CWA_LOG_WARN, "waiting %.0f s for the rate limit (max_wait %g s, deadline %g s)", wait,
+             c->cfg.max_wait, c->cfg.deadline);
+}
+
 /* Starts what may start now; returns the seconds until something queued
  * may start (0 when nothing is waiting on time), -1 on a failure (err). */
 static double schedule(cwa_client *c, cwa_error *err)
@@ -47,6 +160,8 @@ static double schedule(cwa_client *c, cwa_error *err)
     double now = cwa_time_mono();
     int cap = (int)c->conc_limit;
     int ready = 0;
+
+    expire(c, now);
 
     /* When a call is ready to go, authentication speaks first: it may queue
      * a login or a refresh, which then takes the next slot. */
@@ -60,6 +175,10 @@ static double schedule(cwa_client *c, cwa_error *err)
         fail_waiting_calls(c);
         return 0;
     }
+    /* wake up for the deadline of every waiting call */
+    for (cwa_req *r = c->pending_head; r; r = r->next)
+        if (r->kind == KIND_DATA && r->deadline > 0 && !r->orphan)
+            earliest(&wake, r->deadline > now ? r->deadline - now : 1e-3);
     for (cwa_req *r = c->pending_head; r && c->in_flight < cap; r = r->next) {
         if (r->kind == KIND_DATA || r->state != REQ_QUEUED)
             continue;
@@ -68,8 +187,11 @@ static double schedule(cwa_client *c, cwa_error *err)
             continue;
         }
         double w = cwa_rate_take(&c->rate, now);
-        if (w > 0)
-            return w;
+        if (w > 0) {
+            log_long_pause(c, now, w);
+            earliest(&wake, w);
+            return wake;
+        }
         if (cwa__transfer_start(c, r, NULL, err) != 0)
             return -1;
     }
@@ -90,10 +212,13 @@ static double schedule(cwa_client *c, cwa_error *err)
         }
         double w = cwa_rate_take(&c->rate, now);
         if (w > 0) {
+            log_long_pause(c, now, w);
             earliest(&wake, w);
             return wake;
         }
         r->token_gen = c->token_gen;
+        c->token_used = 1;
+        c->tokens_wasted = 0;
         if (cwa__transfer_start(c, r, c->token, err) != 0)
             return -1;
     }

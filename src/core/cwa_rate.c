@@ -29,6 +29,12 @@ void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now)
     r->server_at = now;
     r->server_cap = 0.0;
     r->outstanding = 0;
+    r->max_pause = -1.0;
+}
+
+void cwa_rate_cap_pauses(cwa_rate *r, double seconds)
+{
+    r->max_pause = seconds >= 0.0 ? seconds : -1.0;
 }
 
 void cwa_rate_follow_server(cwa_rate *r, int on)
@@ -145,14 +151,16 @@ static void observe_remaining(cwa_rate *r, long remaining, double now)
 void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now)
 {
     int has_reset = reset_seconds > 0.0 && reset_seconds < 1e9;
-    if (remaining == 0 && has_reset) {
+    if (remaining == 0 && has_reset && r->enabled) {
         /* Servers differ on what Reset counts down to (the next token, the
          * end of a fixed window, a full bucket). With our own bucket pacing
          * the requests, waiting for one token's time is enough: a window
          * server then answers one 429 whose Retry-After pauses us. */
         double wait = reset_seconds;
-        if (r->enabled && r->conf_rate > 0 && 1.0 / r->conf_rate < wait)
+        if (r->conf_rate > 0 && 1.0 / r->conf_rate < wait)
             wait = 1.0 / r->conf_rate;
+        if (r->max_pause >= 0.0 && wait > r->max_pause)
+            wait = r->max_pause;
         cwa_rate_pause_until(r, now + wait);
     }
     if (r->follow_server && limit >= 1 && limit <= 1000000000L) {

@@ -39,9 +39,10 @@
  * cwa_rate_observe feeds X-RateLimit-Limit / -Remaining / -Reset (-1 or a
  * negative value for an absent header, reset in seconds from now):
  *   - remaining >= 0: server = min(server, remaining), as above;
- *   - remaining == 0 and reset > 0: pause until now + reset, or, when the
- *     bucket is enabled, for one token's time at the configured rate if that
- *     is shorter (servers disagree on what Reset counts down to);
+ *   - remaining == 0 and reset > 0, with the bucket enabled: pause until
+ *     now + reset, or for one token's time at the configured rate if that
+ *     is shorter (servers disagree on what Reset counts down to), and never
+ *     longer than the cap of cwa_rate_cap_pauses;
  *   - limit >= 1: burst = min(configured burst, limit), since the server will
  *     not take more than that in one window;
  *   - limit >= 1 and reset > 0: the window is estimated as the longest reset
@@ -52,7 +53,11 @@
  *     the per-answer remaining/pause rules catch the difference.
  * limit == 0 is treated as absent (remaining 0 with a reset already pauses);
  * a reset that is not in (0, 1e9) is treated as absent.
- * When the bucket is disabled only the pause rule applies.
+ * When the bucket is disabled nothing is followed: no pacing means none
+ * (a 429's Retry-After still pauses, through cwa_rate_pause_until).
+ *
+ * cwa_rate_cap_pauses: the longest pause observe() may order (the
+ * client's max_wait); negative or NaN: no cap (the default).
  */
 #ifndef CWA_RATE_H
 #define CWA_RATE_H
@@ -72,6 +77,7 @@ typedef struct cwa_rate {
     double server_at;  /* when `server` was last brought forward */
     double server_cap; /* highest Remaining seen + 1 */
     int outstanding;   /* attempts sent and not settled */
+    double max_pause;  /* longest pause observe() orders; < 0: none */
 } cwa_rate;
 
 void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now);
@@ -90,5 +96,6 @@ void cwa_rate_settled(cwa_rate *r, int observed, double now);
  * brief documents it) is followed both ways, also up, and its Remaining
  * may fill the bucket beyond the default burst. */
 void cwa_rate_follow_server(cwa_rate *r, int on);
+void cwa_rate_cap_pauses(cwa_rate *r, double seconds);
 
 #endif

@@ -115,12 +115,22 @@ void cwa__requeue(cwa_client *c, cwa_req *r, double not_before)
     r->queued_at = cwa_time_mono();
 }
 
+/* A call's time runs from its submission; a page fetched again after its
+ * body failed to decode starts anew, as it may have waited in the window
+ * for as long as the caller took over the pages before it. */
+static void start_clock(cwa_client *c, cwa_req *r)
+{
+    r->submitted = cwa_time_mono();
+    r->deadline = c->cfg.deadline > 0 ? r->submitted + c->cfg.deadline : 0;
+}
+
 void cwa_req_submit(cwa_req *r)
 {
     if (r->state != REQ_NEW)
         return;
     cwa_error_clear(&r->err);
     cwa__enqueue(r->client, r);
+    start_clock(r->client, r);
 }
 
 void cwa_req_free(cwa_req *r)
@@ -223,4 +233,5 @@ void cwa__resubmit(cwa_client *c, cwa_req *r, double not_before)
     memset(&r->page, 0, sizeof r->page);
     cwa__enqueue(c, r);
     r->not_before = not_before;
+    start_clock(c, r);
 }
