@@ -240,6 +240,7 @@ UNIT_TEST(hdr_ignores_malformed_lines)
                           "http/1.1 200 OK\r\n"};
     for (size_t k = 0; k < sizeof junk / sizeof *junk; k++)
         feed(&h, junk[k]);
+    ref.complete = 1; /* the empty lines end a block and change nothing else */
     CHECK(memcmp(&h, &ref, sizeof h) == 0);
     cwa_headers_line(NULL, "X-Page: 1", 9, 0);
     cwa_headers_line(&h, NULL, 9, 0);
@@ -295,4 +296,30 @@ UNIT_TEST(hdr_pseudo_random_bytes_do_not_crash)
         CHECK(strlen(h.content_type) < sizeof h.content_type);
         CHECK(h.status_line_code >= -1 && h.status_line_code <= 999);
     }
+}
+
+UNIT_TEST(hdr_complete_only_after_the_empty_line)
+{
+    cwa_headers h;
+    cwa_headers_init(&h);
+    CHECK(!h.complete);
+    feed(&h, "HTTP/1.1 200 OK\r\n");
+    feed(&h, "Content-Type: application/json\r\n");
+    CHECK(!h.complete);
+    /* a reply cut in the middle of a line: still not complete */
+    feed(&h, "Content-Le");
+    CHECK(!h.complete);
+    feed(&h, "\r\n");
+    CHECK(h.complete);
+    /* a 100 Continue block ends, then the real answer starts over */
+    cwa_headers_init(&h);
+    feed(&h, "HTTP/1.1 100 Continue\r\n");
+    feed(&h, "\n");
+    CHECK(h.complete);
+    feed(&h, "HTTP/1.1 200 OK\r\n");
+    CHECK(!h.complete && h.status_line_code == 200);
+    cwa_headers_line(&h, "", 0, 0); /* no line at all is not an empty line */
+    CHECK(!h.complete);
+    feed(&h, "\r\n");
+    CHECK(h.complete);
 }

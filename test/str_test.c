@@ -31,26 +31,6 @@ UNIT_TEST(str_wipe_free_clears_pointer)
     cwa_wipe(NULL, 3);
 }
 
-UNIT_TEST(str_excerpt_one_line)
-{
-    char out[64];
-    const char *body = "  <html>\r\n\t<body>  x\x01y\xc3\xa9 </body>  \n";
-    cwa_str_excerpt(body, strlen(body), 160, out, sizeof out);
-    CHECK_STR(out, "<html> <body> x y?? </body>");
-    cwa_str_excerpt("abcdefgh", 8, 5, out, sizeof out);
-    CHECK_STR(out, "abcde...");
-    cwa_str_excerpt("abcde", 5, 5, out, sizeof out);
-    CHECK_STR(out, "abcde");
-    cwa_str_excerpt("", 0, 5, out, sizeof out);
-    CHECK_STR(out, "");
-    /* the capacity wins over max, "..." and the NUL always fit */
-    char small[8];
-    cwa_str_excerpt("abcdefghij", 10, 160, small, sizeof small);
-    CHECK_STR(small, "abcd..."); /* 7 characters and the NUL */
-    cwa_str_excerpt("abc", 3, 160, small, 3);
-    CHECK_STR(small, "");
-}
-
 UNIT_TEST(str_json_lookup_any_case)
 {
     cJSON *root = cJSON_Parse("{\"Message\":\"m\",\"empty\":\"\",\"n\":1,\"err\":{\"CODE\":\"c\"}}");

@@ -75,7 +75,8 @@ local invalid = errors.invalid
 --- Makes a client. Options are those of DESIGN.md: `server`, `username`, `password`,
 -- `two_factor`, `totp_secret`, `client_id`, `auth`, `page_size`, `retries`, `rate_limit`,
 -- `concurrency`, `timeout`, `connect_timeout`, `verify_tls`, `ca_file`, `log` (plus `debug`,
--- `allow_http`, `token_cache`, `burst`, `max_wait`, `backoff_base`, `backoff_cap`, `proxy`).
+-- `allow_http`, `token_cache`, `burst`, `max_wait`, `backoff_base`, `backoff_cap`, `proxy`,
+-- `max_body`: bytes of an answer at most, decoded, default 64 MiB).
 -- Nothing is sent until the first call; bad options raise InvalidArgument.
 -- @tparam table opts
 -- @treturn cwa.Client

@@ -135,8 +135,9 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  *   say), `retries`, `rate_limit`, `burst`,
  *   `concurrency`, `timeout`, `connect_timeout`, `verify_tls`, `ca_file`,
  *   `log`, `debug`, `allow_http`, `token_cache`, `max_wait`, `backoff_base`,
- *   `backoff_cap`, `proxy` (a URL; unset: the https_proxy / no_proxy
- *   environment; "": none)
+ *   `backoff_cap`, `max_body` (bytes of an answer, decoded), `proxy` (a URL;
+ *   unset: the https_proxy / no_proxy environment, never for an http://
+ *   server; "": none)
  * @treturn Client
  * @raise cwa.Error InvalidArgument for an unknown option, a value of the
  *   wrong type or out of range, or a server that is not allowed
@@ -152,7 +153,7 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  * @treturn table `page_size`, `retries`, `rate_limit` (false when off),
  *   `burst` (0: a minute's worth), `concurrency`, `timeout`,
  *   `connect_timeout`, `backoff_base`, `backoff_cap`, `max_wait`,
- *   `verify_tls`, `auth`
+ *   `max_body`, `verify_tls`, `auth`
  * @usage print(core.defaults().page_size) --> 250
  */
 

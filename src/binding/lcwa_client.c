@@ -1,5 +1,6 @@
 /* cwa.Client: options in, blocking requests, token, close. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ static const struct option {
     {"ca_file", T_STRING},  {"proxy", T_STRING},           {"log", T_FUNCTION},
     {"debug", T_BOOLEAN},   {"allow_http", T_BOOLEAN},     {"token_cache", T_STRING},
     {"max_wait", T_NUMBER}, {"backoff_base", T_NUMBER},    {"backoff_cap", T_NUMBER},
-    {"deadline", T_RATE},
+    {"deadline", T_RATE},   {"max_body", T_INTEGER},
 };
 
 static const char *const type_words[] = {
@@ -228,6 +229,9 @@ int lcwa_client_new(lua_State *L)
     opt_number(L, 1, "timeout", &cfg.timeout);
     opt_number(L, 1, "connect_timeout", &cfg.connect_timeout);
     opt_number(L, 1, "max_wait", &cfg.max_wait);
+    if (opt_number(L, 1, "max_body", &d))
+        /* below 1 the core refuses it; beyond size_t it is no cap at all */
+        cfg.max_body = d < 1 ? 0 : d >= (double)SIZE_MAX ? SIZE_MAX : (size_t)d;
     /* seconds a call may take in all; false: no limit (0 would read as a
      * limit of nothing, so it is refused) */
     if (opt_number(L, 1, "deadline", &d)) {
@@ -480,6 +484,8 @@ void lcwa_push_settings(lua_State *L, const cwa_config *cfg)
         {"page_size", cfg->page_size},
         {"retries", cfg->retries},
         {"concurrency", cfg->concurrency},
+        {"max_body",
+         cfg->max_body > (size_t)LUA_MAXINTEGER ? LUA_MAXINTEGER : (lua_Integer)cfg->max_body},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         lua_pushinteger(L, ints[i].value);
@@ -616,8 +622,8 @@ static const luaL_Reg client_methods[] = {
      * The settings the client runs with: `page_size`, `retries`,
      * `rate_limit` (false when off), `burst` (0: a minute's worth),
      * `concurrency`, `timeout`, `connect_timeout`, `backoff_base`,
-     * `backoff_cap`, `max_wait`, `deadline` (false when none), `verify_tls` and `auth`, with the core's
-     * defaults where no option was given (see `cwa.core.defaults`).
+     * `backoff_cap`, `max_wait`, `deadline` (false when none), `max_body`, `verify_tls` and `auth`,
+     * with the core's defaults where no option was given (see `cwa.core.defaults`).
      * @function Client:settings
      * @treturn table option name to value
      * @usage print(client:settings().page_size)

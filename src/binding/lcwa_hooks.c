@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cwa_str.h"
 #include "lcwa.h"
 
 /* Pushes uservalue slot `slot` of the client being served. */
@@ -19,8 +18,10 @@ static void push_uv(lcwa_client *lc, int slot)
     lua_getiuservalue(lc->L, lc->client_index, slot);
 }
 
-/* JSON is recognised by its first character, whatever the Content-Type says. */
-static int json_start(const char *body, size_t len, char *msg, size_t msgcap)
+/* JSON is recognised by its first character, whatever the Content-Type
+ * says. Quotes of the body go through the core, which hides the secrets a
+ * server may echo. */
+static int json_start(const lcwa_client *lc, const char *body, size_t len, char *msg, size_t msgcap)
 {
     size_t i = 0;
     while (i < len && isspace((unsigned char)body[i]))
@@ -28,7 +29,7 @@ static int json_start(const char *body, size_t len, char *msg, size_t msgcap)
     char ex[160];
     if (i < len && strchr("[{\"-0123456789tfn", body[i]))
         return 0;
-    cwa_str_excerpt(body + i, len - i, 120, ex, sizeof ex);
+    cwa_client_excerpt(lc->client, body + i, len - i, 120, ex, sizeof ex);
     snprintf(msg, msgcap, "expected JSON, got %s: %s",
              i < len && body[i] == '<' ? "an HTML page" : "text", ex);
     return -1;
@@ -179,7 +180,7 @@ static int hook_decode(void *ud, cwa_req *req, const char *body, size_t len, con
         snprintf(msg, msgcap, "no Lua call is running to decode the body");
         return -1;
     }
-    if (json_start(body, len, msg, msgcap) != 0)
+    if (json_start(lc, body, len, msg, msgcap) != 0)
         return -1;
     if (!lua_checkstack(L, 8)) {
         snprintf(msg, msgcap, "out of Lua stack");
@@ -197,7 +198,7 @@ static int hook_decode(void *ud, cwa_req *req, const char *body, size_t len, con
     }
     if (status != LUA_OK) {
         char ex[160];
-        cwa_str_excerpt(body, len, 120, ex, sizeof ex);
+        cwa_client_excerpt(lc->client, body, len, 120, ex, sizeof ex);
         snprintf(msg, msgcap, "malformed JSON (%s) in a %zu-byte body: %s",
                  lua_isstring(L, -1) ? lua_tostring(L, -1) : "?", len, ex);
         lua_settop(L, top);

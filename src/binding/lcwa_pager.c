@@ -125,13 +125,24 @@ static int opt_int(lua_State *L, int t, const char *key, int dflt, int lo, int h
     return (int)v;
 }
 
+/* The string at idx, refused when it holds a NUL: the core takes C
+ * strings, and a condition cut at a NUL selects more records. */
+static const char *whole_str(lua_State *L, int idx, const char *key)
+{
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    if (s && strlen(s) != n)
+        lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: holds a NUL byte", key);
+    return s;
+}
+
 static const char *opt_str(lua_State *L, int t, const char *key)
 {
     lua_getfield(L, t, key);
     if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
         lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "%s: expected a string, got %s", key,
                         luaL_typename(L, -1));
-    const char *s = lua_tostring(L, -1);
+    const char *s = whole_str(L, -1, key);
     lua_pop(L, 1); /* kept alive by the options table */
     return s;
 }
@@ -144,7 +155,7 @@ int lcwa_client_pages(lua_State *L)
     if (lua_type(L, 2) != LUA_TSTRING)
         return lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "path: expected a string, got %s",
                                luaL_typename(L, 2));
-    const char *path = lua_tostring(L, 2);
+    const char *path = whole_str(L, 2, "path");
     luaL_checktype(L, 3, LUA_TTABLE);
     cwa_pager_opts o = {0};
     o.page_size = opt_int(L, 3, "page_size", 0, 1, 1000); /* 0: the client's */

@@ -157,8 +157,9 @@ typedef struct cwa_config {
     int verify_tls;
     const char *ca_file;
     /* HTTP(S) proxy URL (may carry user:password@, kept like a password);
-     * NULL: libcurl's https_proxy / http_proxy / no_proxy environment;
-     * "": no proxy, whatever the environment says */
+     * NULL: libcurl's https_proxy / no_proxy environment for an https://
+     * server, none for http:// (a proxy would read the password in the
+     * clear); "": no proxy, whatever the environment says */
     const char *proxy;
     double backoff_base; /* seconds */
     double backoff_cap;
@@ -167,6 +168,9 @@ typedef struct cwa_config {
      * included (a listing: each page); past it the call fails with
      * CWA_E_TIMEOUT. 0: no limit */
     double deadline;
+    /* bytes of an answer's body at most, counted decoded (after gzip...);
+     * past it the call fails with CWA_E_INVALID_RESPONSE */
+    size_t max_body;
     const char *token_cache; /* file path, or NULL */
     cwa_hooks hooks;
 } cwa_config;
@@ -185,6 +189,12 @@ int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_err
 
 /* "apitoken" or "apicredentials" once known (after the first login), else NULL. */
 const char *cwa_client_dialect(const cwa_client *c);
+
+/* The start of a server's body on one line, for a message, with the
+ * client's secrets as *** (the rules of cwa_scrub_excerpt in cwa_scrub.h):
+ * what a hook quotes of a body it could not decode. */
+void cwa_client_excerpt(const cwa_client *c, const char *body, size_t len, size_t max, char *out,
+                        size_t cap);
 
 /* The numbers, switches and auth mode the client runs with (the defaults
  * filled in, as checked by cwa_client_new); strings and hooks are NULL, so

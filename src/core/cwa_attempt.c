@@ -57,32 +57,64 @@ static int retry(cwa_client *c, cwa_req *r, cwa_retry_action action)
     return 1;
 }
 
+/* 1 when r's attempt was cut off because the answer passed a cap, r->err
+ * then saying which: the same answer would come back, so it is not retried. */
+static int too_large(const cwa_client *c, cwa_req *r, CURLcode rc)
+{
+    if (r->too_large == TOO_LARGE_BODY)
+        cwa_error_set(&r->err, CWA_E_INVALID_RESPONSE,
+                      "the answer is larger than max_body (%zu bytes, counted decoded): a broken "
+                      "server, or raise max_body",
+                      c->cfg.max_body);
+    else if (r->too_large == TOO_LARGE_HEADERS)
+        cwa_error_set(&r->err, CWA_E_INVALID_RESPONSE,
+                      "the response headers are too large (more than %d bytes)", CWA_HEADERS_MAX);
+    else if (rc == CURLE_OUT_OF_MEMORY && r->header_bytes > 0 && !r->hdr.complete)
+        /* how libcurl refuses one header line longer than 100 KiB */
+        cwa_error_set(&r->err, CWA_E_INVALID_RESPONSE,
+                      "a response header is too large (a line of more than 100 KiB)");
+    else
+        return 0;
+    return 1;
+}
+
 int cwa__attempt_failed(cwa_client *c, cwa_req *r, CURLcode rc, int idempotent_req)
 {
     cwa_error_clear(&r->err);
+    if (rc != CURLE_OK && too_large(c, r, rc))
+        return 0;
     if (rc != CURLE_OK) {
         cwa_net_error net = cwa__net_error(rc);
         cwa_code code = net == CWA_NET_TIMEOUT    ? CWA_E_TIMEOUT
                         : net == CWA_NET_TLS      ? CWA_E_TLS
                         : rc == CURLE_WRITE_ERROR ? CWA_E_NOMEM
                                                   : CWA_E_NETWORK;
+        /* libcurl quotes the proxy URL, user info and all, and cuts its
+         * text to fit CURL_ERROR_SIZE */
+        if (strlen(r->curl_msg) + 1 >= sizeof r->curl_msg)
+            cwa_scrub_cut(&c->secrets, r->curl_msg);
         const char *why = r->curl_msg[0] ? r->curl_msg : curl_easy_strerror(rc);
         if (code == CWA_E_TLS && !c->ca_file)
             cwa_error_set(&r->err, code, "%s (a self-signed server needs ca_file)", why);
         else
             cwa_error_set(&r->err, code, "%s", why);
+        cwa__scrub_error(c, &r->err);
         return retry(c, r,
                      code == CWA_E_NOMEM ? CWA_RETRY_NO : cwa_retry_classify(idempotent_req, 0, net, 0));
     }
     long status = r->status;
     r->err.code = cwa__code_for_status(status);
     r->err.status = status;
-    if (status >= 300 && status < 400)
+    if (status >= 300 && status < 400) {
+        /* a Location may repeat the request, token and all */
+        if (r->hdr.location_truncated)
+            cwa_scrub_cut(&c->secrets, r->hdr.location);
         cwa_error_set(&r->err, r->err.code,
                       "the server redirected (HTTP %ld) to %s; not following a "
                       "redirect with credentials: check the server address",
                       status, r->hdr.has_location ? r->hdr.location : "another address");
-    else
+        cwa__scrub_error(c, &r->err);
+    } else {
         cwa__error_from_body(&r->err, r);
     return retry(c, r,
                  cwa_retry_classify(idempotent_req, (int)status, CWA_NET_NONE, r->hdr.has_retry_after));
@@ -101,7 +133,8 @@ int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap)
     const cwa_hooks *h = &c->cfg.hooks;
     if (r->decoded || r->status == 204 || body_is_empty(&r->resp) || !h->decode)
         return 0;
-    if (h->decode(h->ud, r, r->resp.data, r->resp.len, r->id_field, &r->page, msg, cap) != 0)
+    if (h->decode(h->ud, r, r->resp.data, r->resp.len, r->id_field, &r->page, msg, cap) != 0) {
+        cwa_scrub(&c->secrets, msg); /* it may quote the body */
         return -1;
     r->decoded = 1;
     r->has_body = 1;
@@ -115,8 +148,13 @@ static void data_complete(cwa_client *c, cwa_req *r, CURLcode rc)
     long status = r->status;
     if (rc == CURLE_OK && status >= 200 && status < 300) {
         char msg[512] = "";
-        if (status == 204 || body_is_empty(&r->resp) || r->lazy ||
-            cwa__decode(c, r, msg, sizeof msg) == 0) {
+        int empty = status == 204 || body_is_empty(&r->resp);
+        /* A GET answers a value, a list page at least []: nothing in a 200
+         * is a reply a proxy or the server cut short (a 204 says so on
+         * purpose). Writes may answer nothing. */
+        if (empty && r->method == CWA_GET && status != 204)
+            snprintf(msg, sizeof msg, "an empty body where a GET expects JSON");
+        else if (empty || r->lazy || cwa__decode(c, r, msg, sizeof msg) == 0) {
             cwa__finish(c, r);
             return;
         }
@@ -178,6 +216,12 @@ static void adapt_concurrency(cwa_client *c, long status)
 
 void cwa__attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
 {
+    if (rc == CURLE_OK && !r->hdr.complete) {
+        /* libcurl takes a reply cut inside its headers for a whole answer
+         * with no body: it is a broken connection */
+        rc = CURLE_PARTIAL_FILE;
+        snprintf(r->curl_msg, sizeof r->curl_msg, "the connection closed inside the response headers");
+    }
     long status = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
     r->status = rc == CURLE_OK ? status : 0;

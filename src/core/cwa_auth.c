@@ -19,7 +19,8 @@ enum {
     LOGINS_PER_ROUND = 4,  /* first try, dialect fallback, 2FA, one replay */
     TOKENS_WASTED_MAX = 2, /* one may be bad luck (a long pause), two in a row are not */
     FALLBACK_LIFETIME = 55 * 60,
-    MAX_PLAUSIBLE_LIFETIME = 24 * 3600
+    MAX_PLAUSIBLE_LIFETIME = 24 * 3600,
+    TOKEN_MAX = 64 * 1024 /* real tokens take a few KiB; IIS refuses 16 KiB headers */
 };
 
 void cwa__auth_free(cwa_client *c)
@@ -61,6 +62,7 @@ static void auth_fail(cwa_client *c, cwa_req *r, cwa_code code, const char *fmt,
     if (r && r->url.data)
         snprintf(c->auth_err.url, sizeof c->auth_err.url, "%s", r->url.data);
     snprintf(c->auth_err.message, sizeof c->auth_err.message, fmt, detail ? detail : "");
+    cwa__scrub_error(c, &c->auth_err);
     c->auth_failed = 1;
     cwa__log(c, CWA_LOG_INFO, "%s", c->auth_err.message);
 }
@@ -131,6 +133,12 @@ static int start_login(cwa_client *c, const char *code)
     char *body = print_and_wipe(obj);
     cwa_req *r =
         body ? new_auth_req(c, KIND_LOGIN, apitoken ? "/apitoken" : "/APICredentials", body) : NULL;
+    /* the code is a secret until this login brings a token (a 403 may echo it) */
+    if (r && cwa_secrets_set(&c->secrets, CWA_SECRET_CODE, code, code ? strlen(code) : 0) != 0) {
+        cwa_req_free(r);
+        r = NULL;
+        body = NULL; /* freed with r */
+    }
     if (!r) {
         cwa_str_wipe_free(&body);
         auth_fail(c, NULL, CWA_E_NOMEM, "out of memory%s", NULL);
@@ -272,19 +280,41 @@ static double lifetime_from(cwa_client *c, const cJSON *root, const cwa_headers 
     return FALLBACK_LIFETIME;
 }
 
+/* Why a token from the server cannot go into an Authorization header, or
+ * NULL: a CR or LF in it would add header lines of the server's choosing. */
+static const char *token_fault(const char *token)
+{
+    size_t n = 0;
+    for (; token[n]; n++)
+        if ((unsigned char)token[n] < 0x20 || token[n] == 0x7f)
+            return "holds control characters";
+    return n > TOKEN_MAX ? "is too large (more than 64 KiB)" : NULL;
+}
+
 static void take_token(cwa_client *c, cwa_req *r, const cJSON *root, const char *token)
 {
+    const char *fault = token_fault(token);
+    if (fault) {
+        auth_fail(c, r, CWA_E_INVALID_RESPONSE, "the server's AccessToken %s", fault);
+        return;
+    }
     int failed = 0;
     char *copy = cwa_str_dup(token, &failed);
-    if (failed) {
+    const char *rt = cwa_json_string(root, "RefreshToken");
+    /* a token that could not be hidden in texts is not used */
+    if (failed || cwa_secrets_set(&c->secrets, CWA_SECRET_TOKEN, token, strlen(token)) != 0 ||
+        (rt && cwa_secrets_set(&c->secrets, CWA_SECRET_REFRESH, rt, strlen(rt)) != 0)) {
+        cwa_str_wipe_free(&copy);
         auth_fail(c, r, CWA_E_NOMEM, "out of memory%s", NULL);
         return;
     }
+    /* only the login exchange carries the code: 6 digits are no longer
+     * hidden in every text once it is over */
+    cwa_secrets_set(&c->secrets, CWA_SECRET_CODE, NULL, 0);
     cwa_str_wipe_free(&c->token);
     c->token = copy;
     c->token_gen++;
     c->token_used = 0;
-    const char *rt = cwa_json_string(root, "RefreshToken");
     if (rt) {
         /* without memory for it, the next refresh is a login */
         cwa_str_wipe_free(&c->refresh_token);

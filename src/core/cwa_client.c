@@ -42,6 +42,7 @@ void cwa_config_defaults(cwa_config *cfg)
     cfg->backoff_cap = 30;
     cfg->max_wait = 120;
     cfg->deadline = 300;
+    cfg->max_body = 64u << 20;
 }
 
 void cwa__log(cwa_client *c, cwa_log_level level, const char *fmt, ...)
@@ -53,7 +54,19 @@ void cwa__log(cwa_client *c, cwa_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    /* lines quote the server's words and libcurl's */
+    cwa_scrub(&c->secrets, line);
     c->cfg.hooks.log(c->cfg.hooks.ud, level, line);
+}
+
+/* CR and LF in a header value start a header of their own on the server;
+ * the other C0 bytes and DEL have no business in one either. */
+static int has_control(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
 }
 
 static int check_config(const cwa_config *cfg, cwa_error *err)
@@ -61,6 +74,11 @@ static int check_config(const cwa_config *cfg, cwa_error *err)
 #define BAD(...) (cwa_error_set(err, CWA_E_INVALID_ARGUMENT, __VA_ARGS__), -1)
     if (!cfg->username || !cfg->username[0])
         return BAD("username: required");
+    if (has_control(cfg->username))
+        return BAD("username: must not hold control characters (CR, LF, tab...)");
+    if (has_control(cfg->client_id))
+        return BAD("client_id: must not hold control characters (CR, LF, tab...): it is sent as a "
+                   "header");
     if (!cfg->password)
         return BAD("password: required");
     if (cfg->page_size < 1 || cfg->page_size > 1000)
@@ -81,6 +99,8 @@ static int check_config(const cwa_config *cfg, cwa_error *err)
         return BAD("max_wait: must not be negative");
     if (!(cfg->deadline >= 0) || cfg->deadline > 1e9)
         return BAD("deadline: must be a positive number of seconds, or none");
+    if (cfg->max_body < 1)
+        return BAD("max_body: must be a positive number of bytes");
     if (cfg->auth != CWA_AUTH_AUTO && cfg->auth != CWA_AUTH_APITOKEN &&
         cfg->auth != CWA_AUTH_APICREDENTIALS)
         return BAD("auth: must be \"auto\", \"apitoken\" or \"apicredentials\"");
@@ -95,16 +115,43 @@ static int check_config(const cwa_config *cfg, cwa_error *err)
     }
     if (cfg->proxy) {
         /* the value itself is never repeated: it may hold a password */
-        size_t n = strlen(cfg->proxy);
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)cfg->proxy[i] < 0x20 || cfg->proxy[i] == 0x7f)
-                return BAD(
-                    "proxy: a URL without control characters, like http://proxy.example.com:3128");
-        if (n > 2048)
+        if (has_control(cfg->proxy))
+            return BAD("proxy: a URL without control characters, like http://proxy.example.com:3128");
+        if (strlen(cfg->proxy) > 2048)
             return BAD("proxy: longer than 2048 characters");
     }
     return 0;
 #undef BAD
+}
+
+/* The proxy libcurl takes from the environment when none is set, in its
+ * order: its user info must be hidden as well as that of `proxy`. */
+static const char *env_proxy(const cwa_server *server)
+{
+    static const char *const https_names[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                                              NULL};
+    /* libcurl ignores HTTP_PROXY: CGI programs get it from a request header */
+    static const char *const http_names[] = {"http_proxy", "all_proxy", "ALL_PROXY", NULL};
+    const char *const *names = strcmp(server->scheme, "https") == 0 ? https_names : http_names;
+    for (; *names; names++) {
+        const char *v = getenv(*names);
+        if (v && v[0])
+            return v;
+    }
+    return NULL;
+}
+
+/* The secrets every text is scrubbed of from the start; the tokens and the
+ * 2FA code join them when a login brings or sends them. */
+static int keep_secrets(cwa_client *c, const cwa_config *cfg)
+{
+    cwa_secrets *s = &c->secrets;
+    if (cwa_secrets_set(s, CWA_SECRET_PASSWORD, c->password, strlen(c->password)) != 0)
+        return -1;
+    if (cfg->totp_secret &&
+        cwa_secrets_set(s, CWA_SECRET_TOTP, cfg->totp_secret, strlen(cfg->totp_secret)) != 0)
+        return -1;
+    return cwa_secrets_set_proxy(s, c->proxy ? c->proxy : env_proxy(&c->server));
 }
 
 cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
@@ -161,7 +208,7 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
     cwa_wipe(key, sizeof key);
     c->dialect = cfg->auth;
     c->multi = curl_multi_init();
-    if (failed || !c->multi) {
+    if (failed || !c->multi || keep_secrets(c, cfg) != 0) {
         cwa_client_free(c);
         cwa_error_set(err, CWA_E_NOMEM, "out of memory");
         return NULL;
@@ -214,5 +261,6 @@ void cwa_client_free(cwa_client *c)
     free(c->token_cache);
     cwa_wipe(c->totp_key, sizeof c->totp_key);
     cwa_error_clear(&c->auth_err);
+    cwa_secrets_clear(&c->secrets);
     free(c);
 }

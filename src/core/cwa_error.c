@@ -104,8 +104,33 @@ static int looks_html(const char *body, size_t len)
     return i < len && body[i] == '<';
 }
 
+void cwa__scrub_error(const cwa_client *c, cwa_error *e)
+{
+    cwa_scrub(&c->secrets, e->message);
+    cwa_scrub(&c->secrets, e->url);
+    if (e->details)
+        cwa_scrub(&c->secrets, e->details);
+}
+
+void cwa_client_excerpt(const cwa_client *c, const char *body, size_t len, size_t max, char *out,
+                        size_t cap)
+{
+    cwa_scrub_excerpt(c ? &c->secrets : NULL, body, len, max, out, cap);
+}
+
+/* Scrubs a string of the parsed body in place (root is ours to change), so
+ * that a secret near the end of a long message is gone before the message
+ * is cut to fit e. */
+static const char *scrubbed(const cwa_client *c, const char *s)
+{
+    if (s)
+        cwa_scrub(&c->secrets, (char *)s);
+    return s;
+}
+
 /* Reads {"error":{code,message,details}}, {code,message,errors[]},
- * {Message, ModelState}, a JSON string, text or HTML into e. */
+ * {Message, ModelState}, a JSON string, text or HTML into e, with the
+ * client's secrets as ***. */
 void cwa__error_from_body(cwa_error *e, const cwa_req *r)
 {
     const char *body = r->resp.data ? r->resp.data : "";
@@ -140,6 +165,8 @@ void cwa__error_from_body(cwa_error *e, const cwa_req *r)
                 msg = cwa_json_string(cJSON_GetArrayItem(errs, 0), "message");
         }
     }
+    msg = scrubbed(r->client, msg);
+    code = scrubbed(r->client, code);
     if (msg && code && strcmp(code, what) != 0)
         snprintf(e->message, sizeof e->message, "%s (%s)", msg, code);
     else if (msg)
@@ -147,9 +174,10 @@ void cwa__error_from_body(cwa_error *e, const cwa_req *r)
     else if (len == 0)
         snprintf(e->message, sizeof e->message, "HTTP %ld with an empty body", r->status);
     else {
-        cwa_str_excerpt(body, len, 160, excerpt, sizeof excerpt);
+        cwa_scrub_excerpt(&r->client->secrets, body, len, 160, excerpt, sizeof excerpt);
         snprintf(e->message, sizeof e->message, "HTTP %ld with a %s body: %s", r->status,
                  looks_html(body, len) ? "HTML" : "non-JSON", excerpt);
     }
     cJSON_Delete(root);
+    cwa__scrub_error(r->client, e);
 }

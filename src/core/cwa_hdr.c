@@ -142,11 +142,15 @@ static void set_long(long *field, const char *v, size_t n)
 
 void cwa_headers_line(cwa_headers *h, const char *line, size_t len, double now_epoch)
 {
-    if (!h || !line)
+    if (!h || !line || len == 0)
         return;
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
-    if (len == 0 || line[0] == ' ' || line[0] == '\t')
+    if (len == 0) {
+        h->complete = 1;
+        return;
+    }
+    if (line[0] == ' ' || line[0] == '\t')
         return;
     if (len >= 5 && memcmp(line, "HTTP/", 5) == 0) {
         status_line(h, line, len);

@@ -10,8 +10,9 @@
  *
  * cwa_headers_line:
  *   - trailing CR/LF bytes are stripped (a missing CR is fine); an empty line
- *     (the end of a header block) and obsolete folded continuation lines
- *     (starting with a space or tab) are ignored;
+ *     ends the header block and sets `complete` (a reply cut inside its
+ *     headers never gets one); obsolete folded continuation lines (starting
+ *     with a space or tab) are ignored;
  *   - a status line "HTTP/<version> <3 digits>[ <reason>]" starts a new
  *     response (after a redirect, a 100-continue or a proxy CONNECT) and so
  *     resets the struct before recording the code; a malformed status line
@@ -45,8 +46,13 @@
 
 #include <stddef.h>
 
+/* Bytes of response headers an attempt takes at most, every block (1xx,
+ * proxy CONNECT) counted: real answers carry a few KiB. */
+enum { CWA_HEADERS_MAX = 256 * 1024 };
+
 typedef struct cwa_headers {
     long status_line_code;
+    int complete; /* the empty line that ends the block arrived */
     double retry_after;
     int has_retry_after;
     long ratelimit_limit;

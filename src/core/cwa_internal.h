@@ -15,6 +15,7 @@
 #include "cwa_hdr.h"
 #include "cwa_rate.h"
 #include "cwa_retry.h"
+#include "cwa_scrub.h"
 #include "cwa_url.h"
 
 typedef enum req_state {
@@ -57,6 +58,10 @@ struct cwa_req {
     char curl_msg[CURL_ERROR_SIZE];
     cwa_buf resp;
     cwa_headers hdr;
+    size_t header_bytes; /* of this attempt, every header block counted */
+    /* the attempt was cut off for an answer past max_body or past
+     * CWA_HEADERS_MAX: a hostile or broken server, never retried */
+    enum { TOO_LARGE_NO = 0, TOO_LARGE_BODY, TOO_LARGE_HEADERS } too_large;
     long status;
     int has_body;
     cwa_page_info page;
@@ -73,6 +78,9 @@ struct cwa_req {
 struct cwa_client {
     cwa_config cfg; /* strings below are the client's own copies */
     char *username, *password, *two_factor_code, *client_id, *ca_file, *token_cache, *proxy;
+    /* what cwa_scrub hides in every text from the server or libcurl: kept
+     * up to date by whatever changes a token or sends a 2FA code */
+    cwa_secrets secrets;
     unsigned char totp_key[128];
     size_t totp_keylen;
     cwa_server server;
@@ -170,6 +178,9 @@ cwa_net_error cwa__net_error(CURLcode rc);
 const char *cwa__method_name(cwa_method m);
 cwa_code cwa__code_for_status(long status);
 void cwa__error_from_body(cwa_error *e, const cwa_req *r);
+/* Scrubs e's message, url and details of the client's secrets: for every
+ * error whose text came from the server or libcurl. */
+void cwa__scrub_error(const cwa_client *c, cwa_error *e);
 
 /* auth */
 /* 1 when data requests may start now (a usable token); 0 when they must

@@ -29,36 +29,6 @@ void cwa_str_wipe_free(char **s)
     }
 }
 
-void cwa_str_excerpt(const char *body, size_t len, size_t max, char *out, size_t cap)
-{
-    if (cap < 5) {
-        if (cap)
-            out[0] = '\0';
-        return;
-    }
-    size_t i = 0, j = 0;
-    int space = 0;
-    for (; i < len; i++) {
-        unsigned char ch = (unsigned char)body[i];
-        if (ch <= 0x20) {
-            space = j > 0;
-            continue;
-        }
-        /* room for the separator, this character, "..." and the NUL */
-        if (j + (size_t)space >= max || j + (size_t)space + 5 > cap)
-            break;
-        if (space)
-            out[j++] = ' ';
-        space = 0;
-        out[j++] = ch < 0x7f ? (char)ch : '?';
-    }
-    if (i < len) {
-        memcpy(out + j, "...", 3);
-        j += 3;
-    }
-    out[j] = '\0';
-}
-
 const cJSON *cwa_json_get(const cJSON *obj, const char *name)
 {
     /* cJSON_GetObjectItem compares names without regard to case */

@@ -1,7 +1,7 @@
 /*
  * cwa_str: the small string helpers every part of the core needs, in one
- * copy: copying optional strings, wiping secrets, quoting the start of a
- * body in a message, and finding a field of a server's JSON answer.
+ * copy: copying optional strings, wiping secrets, and finding a field of a
+ * server's JSON answer (the start of a body in a message is cwa_scrub's).
  *
  * cwa_str_dup copies s with malloc; NULL gives NULL. When memory runs out
  * it returns NULL and sets *failed to 1 (never back to 0), so a caller
@@ -13,12 +13,6 @@
  * cwa_str_wipe_free wipes a NUL-terminated string, frees it and sets *s to
  * NULL; *s NULL is fine. Used for passwords, 2FA codes, tokens and every
  * text that held one (request bodies, cJSON's copies, the token cache).
- *
- * cwa_str_excerpt writes the start of a body (len bytes, no NUL needed) on
- * one line into out (cap > 4): leading whitespace dropped, runs of
- * whitespace and control characters as one space, other bytes outside
- * printable ASCII as '?', at most max characters followed by "..." when the
- * body goes on. out is always NUL-terminated.
  *
  * cwa_json_get finds the member name of obj in any case (servers and
  * proxies differ: "Message", "message"); NULL when obj is not an object or
@@ -34,7 +28,6 @@
 char *cwa_str_dup(const char *s, int *failed);
 void cwa_wipe(void *p, size_t n);
 void cwa_str_wipe_free(char **s);
-void cwa_str_excerpt(const char *body, size_t len, size_t max, char *out, size_t cap);
 
 const cJSON *cwa_json_get(const cJSON *obj, const char *name);
 const char *cwa_json_string(const cJSON *obj, const char *name);

@@ -62,6 +62,8 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
         token->valuestring[0] && cJSON_IsNumber(expires) && expires->valuedouble > now + 60 &&
         cJSON_IsNumber(refresh_at) && cJSON_IsString(dialect)) {
         c->token = cwa_str_dup(token->valuestring, NULL); /* no memory: no cached token */
+        if (c->token && cwa_secrets_set(&c->secrets, CWA_SECRET_TOKEN, c->token, strlen(c->token)) != 0)
+            cwa_str_wipe_free(&c->token);
         if (c->token) {
             c->token_gen++;
             c->token_expires = expires->valuedouble;

@@ -11,12 +11,19 @@
 
 static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
+/* Returning a short count from either callback makes libcurl fail the
+ * transfer with CURLE_WRITE_ERROR: r->too_large says when it was a cap,
+ * else memory ran out. */
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
     cwa_req *r = ud;
     size_t len = size * n;
-    /* Returning a short count makes libcurl fail the transfer with
-     * CURLE_WRITE_ERROR, which ends as an out-of-memory error. */
+    /* libcurl hands over decoded bytes: a small gzip answer cannot grow
+     * past the cap */
+    if (len > r->client->cfg.max_body - r->resp.len) {
+        r->too_large = TOO_LARGE_BODY;
+        return 0;
+    }
     return cwa_buf_append(&r->resp, data, len) == 0 ? len : 0;
 }
 
@@ -24,6 +31,11 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     cwa_req *r = ud;
     size_t len = size * n;
+    if (len > CWA_HEADERS_MAX - r->header_bytes) {
+        r->too_large = TOO_LARGE_HEADERS;
+        return 0;
+    }
+    r->header_bytes += len;
     cwa_headers_line(&r->hdr, data, len, cwa_time_now());
     return len;
 }
@@ -98,6 +110,8 @@ int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error
     }
     cwa_buf_reset(&r->resp);
     cwa_headers_init(&r->hdr);
+    r->header_bytes = 0;
+    r->too_large = TOO_LARGE_NO;
     r->status = 0;
     r->curl_msg[0] = '\0';
     r->headers = build_headers(c, r, bearer, &failed);
@@ -130,8 +144,12 @@ int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->cfg.verify_tls ? 2L : 0L);
     if (c->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    /* A proxy from the environment would see the password and the token of
+     * a plain http:// server in the clear: only an explicit one is used. */
     if (c->proxy)
         curl_easy_setopt(e, CURLOPT_PROXY, c->proxy);
+    else if (strcmp(c->server.scheme, "http") == 0)
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket);
 
