@@ -169,6 +169,14 @@ UNIT_TEST(rate_remaining_pause_capped)
     cwa_rate_cap_pauses(&r, NAN);
     cwa_rate_observe(&r, -1, 0, 86400, 100);
     CHECK(fabs(r.paused_until - 160.0) < 1e-9);
+    /* the window a Reset suggests is capped too: 60 in 10 s, not in an hour */
+    cwa_rate_init(&r, 600, 600, 0);
+    cwa_rate_cap_pauses(&r, 10);
+    cwa_rate_observe(&r, 60, 59, 86400, 0);
+    CHECK(fabs(r.rate_per_sec - 6.0) < 1e-9);
+    cwa_rate_init(&r, 600, 600, 0);
+    cwa_rate_observe(&r, 60, 59, 86400, 0);
+    CHECK(fabs(r.rate_per_sec - 60.0 / 3600.0) < 1e-9);
 }
 
 /* A take the caller turns into an attempt. */

@@ -92,8 +92,8 @@ int cwa__past_deadline(cwa_client *c, cwa_req *r, double start, const char *what
 
 /* Ends the calls that their deadline stops: those the wait ahead of them
  * (their retry time, the login they need, the rate limit) would take past
- * it, and attempts still running at it. 1 when one ended. */
-static int expire(cwa_client *c, double now)
+ * it, and attempts still running at it. */
+static void expire(cwa_client *c, double now)
 {
     double rate_wait = cwa_rate_peek(&c->rate, now);
     const cwa_req *login =
@@ -138,7 +138,6 @@ static int expire(cwa_client *c, double now)
     }
     if (ended && !waiting)
         cwa__auth_abandon(c);
-    return ended;
 }
 
 /* Logs a wait for the rate limit (a server's Reset or Retry-After) that
@@ -148,8 +147,10 @@ static void log_long_pause(cwa_client *c, double now, double wait)
     if (wait <= LONG_WAIT || now + wait <= c->pause_logged + 1)
         return;
     c->pause_logged = now + wait;
-    cwa__log(c, CWA_LOG_WARN, "waiting %.0f s for the rate limit (max_wait %g s, deadline %g s)", wait,
-             c->cfg.max_wait, c->cfg.deadline);
+    cwa__log(c, CWA_LOG_WARN,
+             "waiting %.0f s for the rate limit (the server's Retry-After or X-RateLimit-Reset, "
+             "at most max_wait)",
+             wait);
 }
 
 /* Starts what may start now; returns the seconds until something queued

@@ -150,6 +150,10 @@ static void observe_remaining(cwa_rate *r, long remaining, double now)
 
 void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now)
 {
+    /* a Reset past the cap counts as the cap, for the pause and the
+     * window estimate alike: the server's figure cannot hold us longer */
+    if (r->max_pause >= 0.0 && reset_seconds > r->max_pause)
+        reset_seconds = r->max_pause;
     int has_reset = reset_seconds > 0.0 && reset_seconds < 1e9;
     if (remaining == 0 && has_reset && r->enabled) {
         /* Servers differ on what Reset counts down to (the next token, the
@@ -159,8 +163,6 @@ void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seco
         double wait = reset_seconds;
         if (r->conf_rate > 0 && 1.0 / r->conf_rate < wait)
             wait = 1.0 / r->conf_rate;
-        if (r->max_pause >= 0.0 && wait > r->max_pause)
-            wait = r->max_pause;
         cwa_rate_pause_until(r, now + wait);
     }
     if (r->follow_server && limit >= 1 && limit <= 1000000000L) {

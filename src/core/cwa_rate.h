@@ -41,8 +41,7 @@
  *   - remaining >= 0: server = min(server, remaining), as above;
  *   - remaining == 0 and reset > 0, with the bucket enabled: pause until
  *     now + reset, or for one token's time at the configured rate if that
- *     is shorter (servers disagree on what Reset counts down to), and never
- *     longer than the cap of cwa_rate_cap_pauses;
+ *     is shorter (servers disagree on what Reset counts down to);
  *   - limit >= 1: burst = min(configured burst, limit), since the server will
  *     not take more than that in one window;
  *   - limit >= 1 and reset > 0: the window is estimated as the longest reset
@@ -56,8 +55,10 @@
  * When the bucket is disabled nothing is followed: no pacing means none
  * (a 429's Retry-After still pauses, through cwa_rate_pause_until).
  *
- * cwa_rate_cap_pauses: the longest pause observe() may order (the
- * client's max_wait); negative or NaN: no cap (the default).
+ * cwa_rate_cap_pauses: a Reset longer than `seconds` (the client's
+ * max_wait) counts as that long, for the pause and the window estimate
+ * alike, so no figure of the server's holds requests longer (0: a Reset
+ * orders nothing); negative or NaN: no cap (the default).
  */
 #ifndef CWA_RATE_H
 #define CWA_RATE_H
@@ -77,7 +78,7 @@ typedef struct cwa_rate {
     double server_at;  /* when `server` was last brought forward */
     double server_cap; /* highest Remaining seen + 1 */
     int outstanding;   /* attempts sent and not settled */
-    double max_pause;  /* longest pause observe() orders; < 0: none */
+    double max_pause;  /* longest Reset observe() takes; < 0: none */
 } cwa_rate;
 
 void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now);
