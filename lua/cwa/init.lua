@@ -76,7 +76,8 @@ local invalid = errors.invalid
 -- `two_factor`, `totp_secret`, `client_id`, `auth`, `page_size`, `retries`, `rate_limit`,
 -- `concurrency`, `timeout`, `connect_timeout`, `verify_tls`, `ca_file`, `log` (plus `debug`,
 -- `allow_http`, `token_cache`, `burst`, `max_wait`, `backoff_base`, `backoff_cap`, `proxy`,
--- `max_body`: bytes of an answer at most, decoded, default 64 MiB).
+-- `max_body`: bytes of an answer at most, decoded, default 64 MiB; `deadline`: seconds a call,
+-- or each page of a listing, may take in all, default 300, false for none).
 -- Nothing is sent until the first call; bad options raise InvalidArgument.
 -- @tparam table opts
 -- @treturn cwa.Client
