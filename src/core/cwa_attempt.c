@@ -116,6 +116,7 @@ int cwa__attempt_failed(cwa_client *c, cwa_req *r, CURLcode rc, int idempotent_r
         cwa__scrub_error(c, &r->err);
     } else {
         cwa__error_from_body(&r->err, r);
+    }
     return retry(c, r,
                  cwa_retry_classify(idempotent_req, (int)status, CWA_NET_NONE, r->hdr.has_retry_after));
 }
@@ -136,6 +137,7 @@ int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap)
     if (h->decode(h->ud, r, r->resp.data, r->resp.len, r->id_field, &r->page, msg, cap) != 0) {
         cwa_scrub(&c->secrets, msg); /* it may quote the body */
         return -1;
+    }
     r->decoded = 1;
     r->has_body = 1;
     cwa_buf_free(&r->resp); /* the decoder holds the value now */
