@@ -45,6 +45,7 @@ typedef struct lcwa_client {
     int in_call;             /* a blocking call is running: no reentry */
     lcwa_deferred *deferred; /* collected mid-call: freed when the call ends */
     int aborted;             /* a hook caught an error the call must raise */
+    int closing;             /* closed mid-call: lcwa_leave closes it */
 } lcwa_client;
 
 /* classes (lcwa.c) */
@@ -82,8 +83,14 @@ int lcwa_is_error(lua_State *L, int idx);
 
 /* client (lcwa_client.c) */
 lcwa_client *lcwa_check_client(lua_State *L, int idx);
+/* Raises InvalidArgument ("busy") while a call of lc is running: a
+ * callback of that call (log, two_factor, a finalizer) cannot start another.
+ * Entry points check it before they make anything they would have to free. */
+void lcwa_check_idle(lua_State *L, const lcwa_client *lc);
 /* Makes the core usable from L for one call: hooks see this thread until
- * lcwa_leave, after which they see none (lc->L is NULL between calls). */
+ * lcwa_leave, after which they see none (lc->L is NULL between calls).
+ * lcwa_leave frees what was released during the call and closes the client
+ * when a callback closed it; the call's core objects must be gone by then. */
 void lcwa_enter(lcwa_client *lc, lua_State *L, int idx);
 void lcwa_leave(lcwa_client *lc);
 /* Frees a pager or request of the client now, or when the running call

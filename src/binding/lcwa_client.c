@@ -123,15 +123,37 @@ lcwa_client *lcwa_check_client(lua_State *L, int idx)
     return lc;
 }
 
-void lcwa_enter(lcwa_client *lc, lua_State *L, int idx)
+void lcwa_check_idle(lua_State *L, const lcwa_client *lc)
 {
     if (lc->in_call)
         lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
                         "the client is busy: it cannot be used from its own log or two_factor function");
+}
+
+/* Forgets the error a hook kept for the call (see lcwa_abort_with). */
+static void drop_pending(lcwa_client *lc, lua_State *L, int client_idx)
+{
+    lc->aborted = 0;
+    lua_getiuservalue(L, client_idx, UV_OPTIONS);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "pending_error");
+    lua_pop(L, 1);
+}
+
+void lcwa_enter(lcwa_client *lc, lua_State *L, int idx)
+{
+    lcwa_check_idle(L, lc);
+    idx = lua_absindex(L, idx);
+    /* an error a callback raised in a call that succeeded all the same
+     * belongs to that call: it must not end this one at once */
+    if (lc->aborted)
+        drop_pending(lc, L, idx);
     lc->L = L;
-    lc->client_index = lua_absindex(L, idx);
+    lc->client_index = idx;
     lc->in_call = 1;
 }
+
+static void close_now(lcwa_client *lc, lua_State *L, int idx);
 
 void lcwa_leave(lcwa_client *lc)
 {
@@ -146,6 +168,10 @@ void lcwa_leave(lcwa_client *lc)
         if (d->req)
             cwa_req_free(d->req);
         free(d);
+    }
+    if (lc->closing) { /* a callback of the call closed the client */
+        lc->closing = 0;
+        close_now(lc, lc->L, lc->client_index);
     }
     lc->L = NULL; /* the thread may end before the next call */
 }
@@ -286,13 +312,23 @@ int lcwa_client_new(lua_State *L)
     return 1;
 }
 
-/* Closes the pagers and requests still open, then the client. */
-static int client_close(lua_State *L)
+/* Keeps the error at the top of L (popped) as the one the running call
+ * raises, unless one is kept already, and makes that call end. */
+static void keep_error(lcwa_client *lc, lua_State *L, int client_idx)
 {
-    lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
-    if (!lc->client)
-        return 0;
-    if (lua_getiuservalue(L, 1, UV_REQUESTS) == LUA_TTABLE) {
+    lua_getiuservalue(L, client_idx, UV_OPTIONS);
+    if (!lc->aborted) { /* the first error is the one to raise */
+        lua_pushvalue(L, -2);
+        lua_setfield(L, -2, "pending_error");
+    }
+    lua_pop(L, 2);
+    lc->aborted = 1;
+}
+
+/* Closes the pagers and requests still open, then the client at idx of L. */
+static void close_now(lcwa_client *lc, lua_State *L, int idx)
+{
+    if (lua_getiuservalue(L, idx, UV_REQUESTS) == LUA_TTABLE) {
         lua_pushnil(L);
         while (lua_next(L, -2)) {
             if (luaL_getmetafield(L, -1, "close") != LUA_TNIL) {
@@ -303,31 +339,49 @@ static int client_close(lua_State *L)
         }
     }
     lua_pop(L, 1);
-    lcwa_enter(lc, L, 1);
+    lcwa_enter(lc, L, idx);
     lcwa_leave(lc); /* frees what was deferred while the client still exists */
     lc->L = L;
     cwa_client_free(lc->client);
     lc->client = NULL;
     lc->L = NULL;
+}
+
+static int client_close(lua_State *L)
+{
+    lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
+    if (!lc->client || lc->closing)
+        return 0;
+    if (lc->in_call) {
+        /* from a callback of the client's own call (its log or two_factor
+         * function, a finalizer): the core is still using the client and
+         * what it drives, so the call is stopped with this error and the
+         * client closed when the call returns (lcwa_leave) */
+        cwa_error e = {0};
+        cwa_error_set(&e, CWA_E_INVALID_ARGUMENT, "the client was closed during the call");
+        lcwa_push_error(L, &e);
+        cwa_error_clear(&e);
+        keep_error(lc, L, 1);
+        lc->closing = 1;
+        return 0;
+    }
+    close_now(lc, L, 1);
     return 0;
 }
 
 static int client_gc(lua_State *L)
 {
     lcwa_client *lc = luaL_checkudata(L, 1, LCWA_CLIENT);
-    lc->in_call = 0; /* a collected client is never mid-call */
+    /* a collected client is never mid-call (only an error that escaped
+     * between lcwa_enter and lcwa_leave leaves these set) */
+    lc->in_call = 0;
+    lc->closing = 0;
     return client_close(L);
 }
 
 void lcwa_abort_with(lcwa_client *lc, lua_State *L)
 {
-    lua_getiuservalue(L, lc->client_index, UV_OPTIONS);
-    if (!lc->aborted) { /* the first error is the one to raise */
-        lua_pushvalue(L, -2);
-        lua_setfield(L, -2, "pending_error");
-    }
-    lua_pop(L, 2);
-    lc->aborted = 1;
+    keep_error(lc, L, lc->client_index);
 }
 
 void lcwa_push_failure(lua_State *L, lcwa_client *lc, int client_idx, const cwa_error *e)
@@ -336,12 +390,10 @@ void lcwa_push_failure(lua_State *L, lcwa_client *lc, int client_idx, const cwa_
         lcwa_push_error(L, e);
         return;
     }
-    lc->aborted = 0;
     lua_getiuservalue(L, client_idx, UV_OPTIONS);
     lua_getfield(L, -1, "pending_error");
-    lua_pushnil(L);
-    lua_setfield(L, -3, "pending_error");
     lua_remove(L, -2);
+    drop_pending(lc, L, client_idx);
 }
 
 void lcwa_take_value(lua_State *L, int client_idx, const cwa_req *r)
@@ -407,6 +459,7 @@ lcwa_client *lcwa_owner(lua_State *L, int idx)
 static int client_request(lua_State *L)
 {
     lcwa_client *lc = lcwa_check_client(L, 1);
+    lcwa_check_idle(L, lc); /* before the request exists: nothing to free */
     cwa_req *r = lcwa_request_args(L, lc);
     cwa_error err = {0};
     lcwa_enter(lc, L, 1);
@@ -434,15 +487,17 @@ static int client_token(lua_State *L)
     cwa_error err = {0};
     lcwa_enter(lc, L, 1);
     int rc = cwa_client_token(lc->client, &token, &expires, &err);
-    lcwa_leave(lc);
-    if (rc != 0) {
+    /* before lcwa_leave: the token lives in the client, which a callback
+     * may have closed (lcwa_leave then frees it) */
+    if (rc == 0) {
+        lua_pushstring(L, token);
+        lua_pushnumber(L, expires);
+    } else {
         lcwa_push_failure(L, lc, 1, &err);
-        cwa_error_clear(&err);
-        return lua_error(L);
     }
-    lua_pushstring(L, token);
-    lua_pushnumber(L, expires);
-    return 2;
+    lcwa_leave(lc);
+    cwa_error_clear(&err);
+    return rc == 0 ? 2 : lua_error(L);
 }
 
 /* client:dialect() -> "apitoken" | "apicredentials" | nil (not logged in yet) */

@@ -31,7 +31,8 @@ static int pager_close(lua_State *L)
 static int pager_next(lua_State *L)
 {
     lcwa_pager *lp = check_pager(L);
-    if (!lp->pager)
+    cwa_pager *p = lp->pager;
+    if (!p)
         return 0;
     lcwa_client *lc = lcwa_owner(L, 1);
     if (!lc) {
@@ -42,21 +43,29 @@ static int pager_next(lua_State *L)
     cwa_req *r = NULL;
     cwa_error err = {0};
     lcwa_enter(lc, L, client_idx);
-    int rc = cwa_pager_next(lp->pager, &r, &err);
-    if (rc <= 0) {
-        cwa_pager *p = lp->pager;
-        lp->pager = NULL;
-        if (rc < 0)
-            lcwa_push_failure(L, lc, client_idx, &err);
-        cwa_pager_free(p);
-        lcwa_leave(lc);
-        cwa_error_clear(&err);
-        return rc < 0 ? lua_error(L) : 0;
-    }
-    long take = cwa_pager_take(lp->pager);
-    lcwa_take_value(L, client_idx, r);
+    int rc = cwa_pager_next(p, &r, &err);
+    /* A callback of the call (log, two_factor, a finalizer run while a
+     * page was decoded) may have closed this pager, or its client: either
+     * stays alive until lcwa_leave. A closed pager ends the listing, with
+     * the page that arrived meanwhile dropped; a closed client is an error
+     * (the core's call was stopped with it). */
+    int open = lp->pager == p;
+    long take = rc > 0 ? cwa_pager_take(p) : 0;
+    if (rc > 0 && open)
+        lcwa_take_value(L, client_idx, r);
     cwa_req_free(r);
+    if (rc <= 0 && open) {
+        lp->pager = NULL;
+        lcwa_release(lc, L, client_idx, p, NULL); /* freed by lcwa_leave */
+    }
+    if (rc < 0)
+        lcwa_push_failure(L, lc, client_idx, &err);
     lcwa_leave(lc);
+    cwa_error_clear(&err);
+    if (rc < 0)
+        return lua_error(L);
+    if (rc == 0 || !open)
+        return 0;
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
         lua_newtable(L);
@@ -77,6 +86,7 @@ static int pager_ready(lua_State *L)
         lua_pushboolean(L, 1); /* next() answers at once: nil, or the error */
         return 1;
     }
+    lcwa_check_idle(L, lc); /* it would issue requests into the running call */
     cwa_error err = {0};
     int rc = cwa_pager_ready(lp->pager, &err);
     if (rc < 0) {
@@ -166,6 +176,8 @@ int lcwa_client_pages(lua_State *L)
     o.consistent = lua_toboolean(L, -1);
     lua_pop(L, 1);
     o.id_field = opt_str(L, 3, "id_field");
+    if (!o.id_field) /* the core reads no page without one */
+        o.id_field = "Id";
     o.condition = opt_str(L, 3, "condition");
 
     /* extra query pairs, as client:request takes them */

@@ -32,6 +32,8 @@ static int request_close(lua_State *L)
 int lcwa_client_submit(lua_State *L)
 {
     lcwa_client *lc = lcwa_check_client(L, 1);
+    /* a callback of the running call would add to the transfers it drives */
+    lcwa_check_idle(L, lc);
     cwa_req *r = lcwa_request_args(L, lc);
     lcwa_request *lr = lua_newuserdatauv(L, sizeof *lr, 1);
     lr->req = r;
