@@ -80,6 +80,17 @@ UNIT_TEST(scrub_finds_escaped_and_encoded_forms)
     CHECK_STR(scrubbed(&s, "p\\\"a%5Cs/s w&<d"), "p\\\"a%5Cs/s w&<d");
     cwa_secrets_clear(&s);
 
+    /* characters past ASCII: escaped as code points (System.Text.Json,
+     * HTML), percent-encoded as UTF-8 bytes */
+    set(&s, CWA_SECRET_PASSWORD, "p\xc3\xa4ss\xf0\x9f\x94\x91");
+    CHECK_STR(scrubbed(&s, "{\"m\":\"p\\u00E4ss\\ud83d\\udd11\"}"), "{\"m\":\"***\"}");
+    CHECK_STR(scrubbed(&s, "<i>p&#228;ss&#x1F511;</i>"), "<i>***</i>");
+    CHECK_STR(scrubbed(&s, "?pw=p%C3%A4ss%F0%9F%94%91"), "?pw=***");
+    CHECK_STR(scrubbed(&s, "p\xc3\xa4ss\xf0\x9f\x94\x91!"), "***!");
+    /* not the same character */
+    CHECK_STR(scrubbed(&s, "p\\u00E5ss\\ud83d\\udd11"), "p\\u00E5ss\\ud83d\\udd11");
+    cwa_secrets_clear(&s);
+
     set(&s, CWA_SECRET_PASSWORD, "50%off");
     CHECK_STR(scrubbed(&s, "a=50%25off b=50%off"), "a=*** b=***");
     cwa_secrets_clear(&s);
@@ -131,6 +142,29 @@ UNIT_TEST(scrub_proxy_user_info)
     CHECK(cwa_secrets_set_proxy(&s, "http://proxy.example:3128") == 0);
     CHECK_STR(scrubbed(&s, "bob p@ss/word"), "bob p@ss/word");
     CHECK(cwa_secrets_set_proxy(&s, NULL) == 0);
+    cwa_secrets_clear(&s);
+}
+
+UNIT_TEST(scrub_cut_text_loses_the_start_of_a_secret)
+{
+    cwa_secrets s = {0};
+    set(&s, CWA_SECRET_PROXY_PASSWORD, "proxy-SECRET-pw");
+    char text[] = "Unsupported proxy syntax in 'http://u:proxy-SEC";
+    cwa_scrub_cut(&s, text);
+    CHECK_STR(text, "Unsupported proxy syntax in 'http://u:***");
+    char whole[] = "in 'http://u:proxy-SECRET-pw@h' and pro";
+    cwa_scrub_cut(&s, whole);
+    CHECK_STR(whole, "in 'http://u:***@h' and ***");
+    /* fewer than CWA_SCRUB_MIN bytes of a secret stay: they would match
+     * innocent endings */
+    char two[] = "ends with pr";
+    cwa_scrub_cut(&s, two);
+    CHECK_STR(two, "ends with pr");
+    /* a URL-encoded start counts too */
+    set(&s, CWA_SECRET_PASSWORD, "p@ss-word");
+    char enc[] = "http://u:p%40ss-w";
+    cwa_scrub_cut(&s, enc);
+    CHECK_STR(enc, "http://u:***");
     cwa_secrets_clear(&s);
 }
 

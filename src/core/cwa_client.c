@@ -52,10 +52,13 @@ void cwa__log(cwa_client *c, cwa_log_level level, const char *fmt, ...)
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    /* lines quote the server's words and libcurl's */
-    cwa_scrub(&c->secrets, line);
+    /* lines quote the server's words and libcurl's, and a long one is cut */
+    if (n >= (int)sizeof line)
+        cwa_scrub_cut(&c->secrets, line);
+    else
+        cwa_scrub(&c->secrets, line);
     c->cfg.hooks.log(c->cfg.hooks.ud, level, line);
 }
 

@@ -199,6 +199,10 @@ void cwa__finish(cwa_client *c, cwa_req *r)
         snprintf(r->err.method, sizeof r->err.method, "%s", cwa__method_name(r->method));
         snprintf(r->err.url, sizeof r->err.url, "%s", r->url.data ? r->url.data : "");
     }
+    /* the last look before the caller's: a page's URL carries the server's
+     * ids, and any message may quote what it said */
+    if (r->err.code != CWA_OK)
+        cwa__scrub_error(c, &r->err);
     r->err.attempts = r->attempts;
     if (r->err.code != CWA_OK && r->err.status == 0)
         r->err.status = r->status;

@@ -35,79 +35,157 @@ static int hex2(const unsigned char *t)
     return lo < 0 ? -1 : hi * 16 + lo;
 }
 
-static size_t spell_json(const unsigned char *t, size_t n, unsigned char b, int fold)
+/* A JSON \uXXXX escape at t (a surrogate pair as one): its length, 0 when
+ * there is none; *v the code point. */
+static size_t json_u(const unsigned char *t, size_t n, unsigned long *v)
+{
+    if (n < 6 || t[0] != '\\' || t[1] != 'u')
+        return 0;
+    int hi = hex2(t + 2), lo = hi < 0 ? -1 : hex2(t + 4);
+    if (lo < 0)
+        return 0;
+    *v = (unsigned long)(hi * 256 + lo);
+    unsigned long low;
+    if (*v >= 0xD800 && *v < 0xDC00 && json_u(t + 6, n - 6, &low) == 6 && low >= 0xDC00 &&
+        low < 0xE000) {
+        *v = 0x10000 + ((*v - 0xD800) << 10) + (low - 0xDC00);
+        return 12;
+    }
+    return 6;
+}
+
+/* An HTML numeric entity (&#NN; or &#xHH;) at t: its length, 0 when there
+ * is none; *v the code point. */
+static size_t html_number(const unsigned char *t, size_t n, unsigned long *v)
+{
+    if (n < 4 || t[0] != '&' || t[1] != '#')
+        return 0;
+    int is_hex = t[2] == 'x' || t[2] == 'X';
+    size_t i = is_hex ? 3 : 2, digits = 0;
+    *v = 0;
+    for (; i < n && digits < 7; i++, digits++) {
+        int d = is_hex ? hex(t[i]) : (isdigit(t[i]) ? t[i] - '0' : -1);
+        if (d < 0)
+            break;
+        *v = *v * (is_hex ? 16 : 10) + (unsigned long)d;
+    }
+    return digits > 0 && i < n && t[i] == ';' ? i + 1 : 0;
+}
+
+/* One character of a secret: its code point and its bytes as sent. */
+typedef struct chr {
+    unsigned long cp;
+    const unsigned char *u;
+    size_t ulen;
+} chr;
+
+/* 1 when the raw text at t is the character as sent. */
+static int raw_is(const unsigned char *t, size_t n, const chr *c, int fold)
+{
+    if (c->ulen == 1)
+        return same(t[0], (unsigned char)c->cp, fold);
+    return n >= c->ulen && memcmp(t, c->u, c->ulen) == 0;
+}
+
+static size_t spell_json(const unsigned char *t, size_t n, const chr *c, int fold)
 {
     static const char esc_from[] = "\"\\/\b\f\n\r\t", esc_to[] = "\"\\/bfnrt";
+    unsigned long v;
     if (t[0] != '\\')
-        return b != '"' && b != '\\' && b >= 0x20 && same(t[0], b, fold) ? 1 : 0;
-    if (n >= 6 && t[1] == 'u' && t[2] == '0' && t[3] == '0' && hex2(t + 4) == b)
-        return 6;
-    const char *e = b ? strchr(esc_from, b) : NULL;
+        return (c->ulen > 1 || (c->cp != '"' && c->cp != '\\' && c->cp >= 0x20)) && raw_is(t, n, c, fold)
+                   ? c->ulen
+                   : 0;
+    size_t w = json_u(t, n, &v);
+    if (w)
+        return v == c->cp ? w : 0;
+    const char *e = c->cp && c->cp < 0x80 ? strchr(esc_from, (int)c->cp) : NULL;
     return e && n >= 2 && t[1] == esc_to[e - esc_from] ? 2 : 0;
 }
 
-static size_t spell_url(const unsigned char *t, size_t n, unsigned char b, int fold)
+static size_t spell_url(const unsigned char *t, size_t n, const chr *c, int fold)
 {
     if (t[0] == '%')
-        return n >= 3 && hex2(t + 1) == b ? 3 : 0;
-    return same(t[0], b, fold) || (b == ' ' && t[0] == '+') ? 1 : 0;
+        return n >= 3 && hex2(t + 1) == (int)c->cp ? 3 : 0;
+    return raw_is(t, n, c, fold) || (c->cp == ' ' && t[0] == '+') ? 1 : 0;
 }
 
-static size_t spell_html(const unsigned char *t, size_t n, unsigned char b, int fold)
+static size_t spell_html(const unsigned char *t, size_t n, const chr *c, int fold)
 {
     static const struct {
         const char *name;
         unsigned char b;
     } named[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
     if (t[0] != '&')
-        return same(t[0], b, fold) ? 1 : 0;
+        return raw_is(t, n, c, fold) ? c->ulen : 0;
     for (size_t k = 0; k < sizeof named / sizeof named[0]; k++) {
         size_t len = strlen(named[k].name);
-        if (named[k].b == b && n >= len && memcmp(t, named[k].name, len) == 0)
+        if (named[k].b == c->cp && n >= len && memcmp(t, named[k].name, len) == 0)
             return len;
     }
-    /* &#NN; and &#xHH; */
-    if (n < 4 || t[1] != '#')
-        return 0;
-    int is_hex = t[2] == 'x' || t[2] == 'X';
-    size_t i = is_hex ? 3 : 2;
-    long v = 0;
-    size_t digits = 0;
-    for (; i < n && digits < 8; i++, digits++) {
-        int d = is_hex ? hex(t[i]) : (isdigit(t[i]) ? t[i] - '0' : -1);
-        if (d < 0)
-            break;
-        v = v * (is_hex ? 16 : 10) + d;
-    }
-    return digits > 0 && i < n && t[i] == ';' && v == b ? i + 1 : 0;
+    unsigned long v;
+    size_t w = html_number(t, n, &v);
+    return w && v == c->cp ? w : 0;
 }
 
-/* Bytes of t (n available) that spell byte b in form f; 0 when they do not. */
-static size_t spell(enum form f, const unsigned char *t, size_t n, unsigned char b, int fold)
+/* Bytes of t (n available) that spell the character in form f; 0 when
+ * they do not. */
+static size_t spell(enum form f, const unsigned char *t, size_t n, const chr *c, int fold)
 {
     if (n == 0)
         return 0;
     switch (f) {
-    case FORM_RAW: return same(t[0], b, fold) ? 1 : 0;
-    case FORM_JSON: return spell_json(t, n, b, fold);
-    case FORM_URL: return spell_url(t, n, b, fold);
-    default: return spell_html(t, n, b, fold);
+    case FORM_RAW: return raw_is(t, n, c, fold) ? 1 : 0;
+    case FORM_JSON: return spell_json(t, n, c, fold);
+    case FORM_URL: return spell_url(t, n, c, fold);
+    default: return spell_html(t, n, c, fold);
     }
 }
 
+/* The UTF-8 sequence at s (n bytes): its length, 0 when it is not one
+ * (over-long forms and surrogates included); *cp its code point. */
+static size_t utf8_char(const unsigned char *s, size_t n, unsigned long *cp)
+{
+    size_t len = s[0] >= 0xF0 && s[0] < 0xF5   ? 4
+                 : s[0] >= 0xE0                ? 3
+                 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2
+                                               : 0;
+    if (len == 0 || len > n)
+        return 0;
+    *cp = s[0] & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    static const unsigned long least[] = {0, 0, 0x80, 0x800, 0x10000};
+    return *cp >= least[len] && *cp <= 0x10FFFF && !(*cp >= 0xD800 && *cp < 0xE000) ? len : 0;
+}
+
 /* Bytes of t that spell the whole secret in form f; 0 when they do not.
- * partial: the text may end inside the secret (all of t is then used). */
+ * JSON and HTML escape characters, the others bytes. partial: the text
+ * may end inside the secret (all of t is then used). */
 static size_t match(enum form f, const unsigned char *t, size_t n, const char *secret, size_t slen,
                     int fold, int partial)
 {
+    const unsigned char *sec = (const unsigned char *)secret;
     size_t used = 0;
-    for (size_t k = 0; k < slen; k++) {
+    for (size_t k = 0; k < slen;) {
         if (partial && used == n)
             return used;
-        size_t w = spell(f, t + used, n - used, (unsigned char)secret[k], fold);
+        chr c = {sec[k], sec + k, 1};
+        if ((f == FORM_JSON || f == FORM_HTML) && sec[k] >= 0x80) {
+            unsigned long cp;
+            size_t len = utf8_char(sec + k, slen - k, &cp);
+            if (len) {
+                c.cp = cp;
+                c.ulen = len;
+            }
+        }
+        size_t w = spell(f, t + used, n - used, &c, fold);
         if (w == 0)
             return 0;
         used += w;
+        k += c.ulen;
     }
     return used;
 }
