@@ -97,33 +97,29 @@ static int is_list(cwa_json_kind k)
     return k == CWA_JSON_ARRAY || k == CWA_JSON_EMPTY;
 }
 
-/* The id field of the list's last element, as text. */
-static void last_id(lua_State *L, int list, lua_Integer n, const char *id_field, cwa_page_info *info)
+/* Reports the id field of the record at the top of the stack, the list's
+ * index-th element, as text: the core compares and quotes it. */
+static void note_id(lua_State *L, long index, const char *id_field, cwa_page_info *info)
 {
-    if (n <= 0 || lua_rawgeti(L, list, n) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return;
-    }
     get_field_ci(L, lua_gettop(L), id_field);
-    int len = -1;
-    if (lua_isinteger(L, -1)) {
-        info->id_kind = CWA_ID_NUMBER;
-        len = snprintf(info->id_text, sizeof info->id_text, LUA_INTEGER_FMT,
-                       (LUAI_UACINT)lua_tointeger(L, -1));
-    } else if (lua_type(L, -1) == LUA_TNUMBER) {
-        info->id_kind = CWA_ID_NUMBER;
-        len = snprintf(info->id_text, sizeof info->id_text, "%.17g", (double)lua_tonumber(L, -1));
-    } else if (lua_type(L, -1) == LUA_TSTRING) {
-        size_t slen;
-        const char *s = lua_tolstring(L, -1, &slen);
-        info->id_kind = CWA_ID_STRING;
-        info->id_len = slen;
-        if (slen < sizeof info->id_text)
-            memcpy(info->id_text, s, slen + 1);
-    }
-    if (len >= 0)
-        info->id_len = (size_t)len;
-    lua_pop(L, 2);
+    char num[CWA_ID_TEXT_CAP];
+    const char *text = num;
+    size_t len = 0;
+    cwa_id_kind kind = CWA_ID_NUMBER;
+    int n = -1;
+    if (lua_isinteger(L, -1))
+        n = snprintf(num, sizeof num, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, -1));
+    else if (lua_type(L, -1) == LUA_TNUMBER)
+        n = snprintf(num, sizeof num, "%.17g", (double)lua_tonumber(L, -1));
+    else if (lua_type(L, -1) == LUA_TSTRING) {
+        kind = CWA_ID_STRING;
+        text = lua_tolstring(L, -1, &len);
+    } else
+        kind = CWA_ID_NONE;
+    if (n >= 0)
+        len = (size_t)n; /* cut when it does not fit: the core then keeps none of it */
+    cwa_page_note_id(info, index, kind, text, len);
+    lua_pop(L, 1);
 }
 
 /* Reports what the decoded body at the top of the stack looks like; when
@@ -156,9 +152,10 @@ static void page_facts(lua_State *L, const char *id_field, cwa_page_info *info)
     info->all_containers = 1;
     for (lua_Integer i = 1; i <= n && info->all_containers; i++) {
         info->all_containers = lua_rawgeti(L, v, i) == LUA_TTABLE;
+        if (info->all_containers)
+            note_id(L, (long)i, id_field, info);
         lua_pop(L, 1);
     }
-    last_id(L, v, n, id_field, info);
 }
 
 /* What lua-cjson raises for bad JSON, as opposed to an interrupt (lua.c

@@ -94,6 +94,14 @@ typedef enum cwa_id_kind {
 
 enum { CWA_ID_TEXT_CAP = 64 };
 
+/* The id field of one record, as a decoder saw it. */
+typedef struct cwa_id {
+    cwa_id_kind kind;
+    size_t len;                 /* length of its text: a number as the decoder
+                                 * prints it, a string's bytes (may hold a NUL) */
+    char text[CWA_ID_TEXT_CAP]; /* the text when len < CWA_ID_TEXT_CAP */
+} cwa_id;
+
 /* What a decoder saw in the body of a list request: facts only. Whether
  * they make a page, its total and the keyset literal of its last id are
  * the core's rules (cwa_page.h); all zero means nothing was seen. Member
@@ -104,15 +112,19 @@ typedef struct cwa_page_info {
     /* "The list": the ResultSet when body is an object and result_set an
      * array or empty, else the body when it is an array or empty. The
      * decoder keeps the list, when there is one, as the request's value. */
-    long count;                    /* elements of the list; 0 when there is none */
-    int all_containers;            /* every element is an object or an array */
-    int has_total;                 /* the object body has a numeric TotalRecordCount */
-    double total;                  /* its value, as decoded */
-    cwa_id_kind id_kind;           /* the id field of the list's last element */
-    size_t id_len;                 /* length of its text: a number as the decoder
-                                    * prints it, a string's bytes (may hold a NUL) */
-    char id_text[CWA_ID_TEXT_CAP]; /* the text when id_len < CWA_ID_TEXT_CAP */
+    long count;         /* elements of the list; 0 when there is none */
+    int all_containers; /* every element is an object or an array */
+    int has_total;      /* the object body has a numeric TotalRecordCount */
+    double total;       /* its value, as decoded */
+    cwa_id first, last; /* the id fields of the list's first and last elements */
+    long id_break;      /* 1-based position of the first element whose id is not
+                         * above the one before it; 0: none seen */
 } cwa_page_info;
+
+/* For decoders: reports the id field of the list's element at position
+ * index (1, 2, ... in order; kind NONE when it has none), filling first,
+ * last and id_break by the core's rule for comparing ids (cwa_page.h). */
+void cwa_page_note_id(cwa_page_info *info, long index, cwa_id_kind kind, const char *text, size_t len);
 
 typedef struct cwa_hooks {
     void *ud;
