@@ -268,13 +268,25 @@ describe("bin/cwa", function()
       assert.truthy(err:find("not valid JSON", 1, true))
     end)
 
+    -- The first n computers of this status, as "id,id".
+    local function computers_of(status, n)
+      local out, err, code = cwa("computers --where " .. q("Status = '" .. status .. "'")
+        .. " --limit " .. n .. " --fields Id --format ndjson")
+      assert.are.equal(0, code, err)
+      local ids = {}
+      for i, rec in ipairs(ndjson(out)) do ids[i] = math.tointeger(rec.Id) end
+      assert.are.equal(n, #ids)
+      return table.concat(ids, ","), ids
+    end
+
     it("runs a script by name and waits for the results", function()
-      local out, err, code = cwa("run-script 2,3 " .. q("Flush DNS Cache")
+      local online, ids = computers_of("Online", 2)
+      local out, err, code = cwa("run-script " .. online .. " " .. q("Flush DNS Cache")
         .. " note=hi --wait --poll-interval 0.1 --format json")
       assert.are.equal(0, code, err)
       local results = cjson.decode(out)
       assert.are.equal(2, #results)
-      assert.are.equal(2, results[1].ComputerId)
+      assert.are.equal(ids[1], results[1].ComputerId)
       assert.are.equal("Completed", results[1].Status)
       assert.truthy(tostring(results[1].Message):find("note=hi", 1, true))
       _, err, code = cwa("run-script 2 8")
@@ -285,6 +297,19 @@ describe("bin/cwa", function()
       _, err, code = cwa("run-script 2 8 novalue")
       assert.are.equal(2, code)
       assert.truthy(err:find("name=value", 1, true))
+    end)
+
+    it("exits 1 and says so when the server did not launch a script run", function()
+      local online = computers_of("Online", 1)
+      local offline = computers_of("Offline", 1)
+      local out, err, code = cwa("run-script " .. online .. "," .. offline .. " 8"
+        .. " --wait --poll-interval 0.1 --wait-timeout 30 --format json")
+      assert.are.equal(1, code, err)
+      local results = cjson.decode(out)
+      assert.are.equal("Completed", results[1].Status)
+      assert.are.equal("NotLaunched", results[2].Status)
+      assert.truthy(err:find("did not launch 1 of 2", 1, true), err)
+      assert.falsy(err:find("did not finish", 1, true), err)
     end)
 
     it("runs a command and prints its output", function()
@@ -499,6 +524,10 @@ describe("cwa.progress", function()
       progress.text("computers", 500, 2, 5, 2000, 2, 250))
     assert.are.equal("x: 100/100000 records (0%), page 1/400, 1/s, ETA 27h45m",
       progress.text("x", 100, 1, 1, 100000, 100, 250))
+  end)
+
+  it("shows the control characters of its label escaped", function()
+    assert.are.equal("/Comp\\x1b[2Juters: 7 records, page 1", progress.text("/Comp\27[2Juters", 7, 1))
   end)
 
   it("draws only past the first page, once a page, and erases itself", function()

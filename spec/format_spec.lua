@@ -4,15 +4,7 @@
 
 local cjson = require "cjson"
 local format = require "cwa.format"
-local errors = require "cwa.errors"
-
-local function raises(needle, fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok)
-  assert.is_true(errors.is_error(e), "not a cwa.Error: " .. tostring(e))
-  assert.are.equal("InvalidArgument", e.code)
-  if needle then assert.is_truthy(e.message:find(needle, 1, true), e.message) end
-end
+local raises = require("support.assert").raises
 
 -- A string sink with the :write method of a file.
 local function sink()
@@ -46,6 +38,31 @@ local function computers(n)
   end
   return t
 end
+
+describe("cwa.format.escape", function()
+  it("leaves printable text alone, UTF-8 and backslashes included", function()
+    for _, s in ipairs{"", "plain", "Zürich € 😀", "C:\\Windows\\x1b", "\u{A0}nbsp"} do
+      assert.are.equal(s, format.escape(s))
+    end
+  end)
+
+  it("shows C0 controls and DEL as \\n, \\r, \\t or \\xNN", function()
+    assert.are.equal("a\\x1b]0;t\\x07\\x1b[31mb\\x08\\r\\n\\t\\x00\\x7f",
+      format.escape("a\27]0;t\7\27[31mb\8\r\n\t\0\127"))
+  end)
+
+  it("keeps newlines and tabs with keep_lines, nothing else", function()
+    assert.are.equal("a\nb\tc\\r\\x1b", format.escape("a\nb\tc\r\27", true))
+  end)
+
+  it("shows C1 controls and bytes that are not UTF-8 byte by byte", function()
+    assert.are.equal("\\xc2\\x9b2J", format.escape("\xc2\x9b2J"))     -- U+009B, CSI
+    assert.are.equal("\\xff\\xfe", format.escape("\xff\xfe"))
+    assert.are.equal("\\xc0\\xaf", format.escape("\xc0\xaf"))         -- overlong '/'
+    assert.are.equal("\\xed\\xa0\\x80", format.escape("\xed\xa0\x80")) -- a surrogate
+    assert.are.equal("ü\\xc3", format.escape("ü\xc3"))                  -- cut at the end
+  end)
+end)
 
 describe("cwa.format.value_text", function()
   it("writes nil and null as empty", function()
@@ -186,7 +203,12 @@ describe("cwa.format.table", function()
   it("keeps rows on one line when cells hold newlines", function()
     local out = format.table({{Id = 1, Text = "a\nb\tc"}})
     assert.are.equal(3, #lines_of(out))
-    assert.is_truthy(out:find("a b c", 1, true))
+    assert.is_truthy(out:find("a\\nb\\tc", 1, true))
+  end)
+
+  it("shows the control characters of cells and column names escaped", function()
+    local out = format.table({{Id = 1, ["Na\27[2Jme"] = "pc\27]0;x\7"}}, {width = 200})
+    assert.are.same({"Id  Na\\x1b[2Jme", "--  --------------", " 1  pc\\x1b]0;x\\x07"}, lines_of(out))
   end)
 
   it("measures UTF-8 text in characters", function()
@@ -229,6 +251,11 @@ describe("cwa.format.record", function()
     assert.are.equal("42\n", format.record(42))
     assert.are.equal("{}\n", format.record{})
   end)
+
+  it("shows the control characters of keys and values escaped", function()
+    local out = format.record{["K\27[2J"] = "v\r\n\27]0;t\7", Sub = {["\8"] = 1}}
+    assert.are.equal("K\\x1b[2J: v\\r\\n\\x1b]0;t\\x07\nSub:\n  \\x08: 1\n", out)
+  end)
 end)
 
 describe("cwa.format.json", function()
@@ -270,8 +297,8 @@ describe("cwa.format.json", function()
   it("rejects cycles and functions", function()
     local t = {}
     t.t = t
-    raises("cycle", format.json, t)
-    raises("function", format.json, {f = print})
+    raises("InvalidArgument", "cycle", format.json, t)
+    raises("InvalidArgument", "function", format.json, {f = print})
   end)
 
   it("writes ndjson lines without newlines", function()
@@ -287,9 +314,10 @@ describe("cwa.format csv", function()
     assert.are.equal("1,PC\n", format.csv_row({Id = 1, Name = "PC"}, {"Id", "Name"}))
   end)
 
-  it("quotes commas, quotes, CR and LF and doubles quotes", function()
+  it("quotes commas, quotes and LF, doubles quotes, escapes CR", function()
     local row = format.csv_row({A = "a,b", B = 'say "hi"', C = "l1\nl2", D = "x\ry"}, {"A", "B", "C", "D"})
-    assert.are.equal('"a,b","say ""hi""","l1\nl2","x\ry"\n', row)
+    -- a CR is a control character like any other: shown, so never quoted
+    assert.are.equal('"a,b","say ""hi""","l1\nl2",x\\ry\n', row)
   end)
 
   it("writes nil and null as empty, booleans and numbers as text", function()
@@ -416,9 +444,9 @@ describe("cwa.format.writer", function()
   it("rejects writes after close, bad kinds and bad sinks", function()
     local w = format.writer("ndjson", sink())
     w:close()
-    raises("after close", w.write, w, {})
-    raises("kind", format.writer, "xml", sink())
-    raises("write method", format.writer, "json", {})
+    raises("InvalidArgument", "after close", w.write, w, {})
+    raises("InvalidArgument", "kind", format.writer, "xml", sink())
+    raises("InvalidArgument", "write method", format.writer, "json", {})
   end)
 
   it("writes to real file handles", function()

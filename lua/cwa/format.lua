@@ -7,9 +7,13 @@
 -- cjson's array metatable (lua-cjson 2.1.0 as shipped by Debian has neither,
 -- so opts.empty_table = "array" is offered too).
 --
--- CSV follows RFC 4180 quoting (fields holding a comma, a quote, CR or LF are
+-- CSV follows RFC 4180 quoting (fields holding a comma, a quote or LF are
 -- quoted, quotes doubled) but ends lines with "\n", not "\r\n": every CSV
 -- reader accepts it and it is what Unix tools downstream expect.
+--
+-- The text of tables, records and CSV passes through format.escape: a
+-- server's control characters are shown, never sent to the terminal as they
+-- are (JSON escapes them itself).
 
 local cjson = require "cjson"
 local errors = require "cwa.errors"
@@ -162,6 +166,51 @@ function format.ndjson_line(record)
   return format.json(record)
 end
 
+-- Text for a terminal ---------------------------------------------------------
+
+-- Bytes that need a look: C0 controls, DEL and everything past ASCII.
+local SUSPECT = "[\0-\31\127-\255]"
+local SHORT = {["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t"}
+
+local function byte_escapes(s)
+  return (s:gsub(".", function(c) return SHORT[c] or ("\\x%02x"):format(c:byte()) end))
+end
+
+--- Text safe to print on a terminal: control characters (C0, DEL, and C1
+-- as UTF-8) and bytes that are not valid UTF-8 are shown escaped (`\n`,
+-- `\r`, `\t`, else `\xNN` per byte: ESC is `\x1b`), so that a server's text
+-- can neither move the cursor, retitle the window nor clear the screen.
+-- With keep_lines, newline and tab stay as they are (multi-line text).
+-- Backslashes are not doubled: the result is for reading, not for parsing
+-- back (Windows paths stay readable).
+-- @string s
+-- @bool[opt] keep_lines
+-- @treturn string
+function format.escape(s, keep_lines)
+  if not s:find(SUSPECT) then return s end
+  local out, i = {}, 1
+  while true do
+    local j = s:find(SUSPECT, i)
+    if not j then break end
+    out[#out + 1] = s:sub(i, j - 1)
+    local len, printable = 1, false
+    if s:byte(j) >= 0x80 and utf8.len(s, j, j) then
+      local cp = utf8.codepoint(s, j)
+      len = cp < 0x800 and 2 or cp < 0x10000 and 3 or 4
+      printable = cp >= 0xA0
+    end
+    local c = s:sub(j, j + len - 1)
+    if printable or (keep_lines and (c == "\n" or c == "\t")) then
+      out[#out + 1] = c
+    else
+      out[#out + 1] = byte_escapes(c)
+    end
+    i = j + len
+  end
+  out[#out + 1] = s:sub(i)
+  return table.concat(out)
+end
+
 -- Text of a cell ------------------------------------------------------------
 
 --- Display text of any value: "" for nil and null, integers without ".0",
@@ -285,8 +334,8 @@ local function fit_right(s, w)
 end
 
 local function cell_text(v)
-  -- Control characters would break the alignment of the row.
-  return (format.value_text(v):gsub("[%c]", " "))
+  -- Newlines and tabs escaped too: they would break the alignment of the row.
+  return format.escape(format.value_text(v))
 end
 
 --- Aligned text table with a header and a separator line, fitted to
@@ -308,9 +357,10 @@ function format.table(records, opts)
   local scalar = #cols == 0
   if scalar then cols = {"value"} end
   local nrows = math.min(#records, max_rows)
-  local cells, natural, numeric, seen_number = {}, {}, {}, {}
+  local cells, natural, numeric, seen_number, titles = {}, {}, {}, {}, {}
   for c, name in ipairs(cols) do
-    natural[c] = width_of(name)
+    titles[c] = format.escape(name)
+    natural[c] = width_of(titles[c])
     numeric[c] = true
   end
   for r = 1, nrows do
@@ -329,9 +379,9 @@ function format.table(records, opts)
   for c = 1, #cols do numeric[c] = numeric[c] and seen_number[c] or false end
 
   local widths, floor = {}, {}
-  for c, name in ipairs(cols) do
+  for c = 1, #cols do
     widths[c] = math.min(natural[c], max_cell)
-    floor[c] = math.min(widths[c], math.max(width_of(name), 10))
+    floor[c] = math.min(widths[c], math.max(width_of(titles[c]), 10))
   end
   local function total_width(n)
     local sum = 2 * (n - 1)
@@ -358,7 +408,7 @@ function format.table(records, opts)
   end
   local header, sep = {}, {}
   for c = 1, shown do
-    header[c] = numeric[c] and fit_right(cols[c], widths[c]) or fit(cols[c], widths[c])
+    header[c] = numeric[c] and fit_right(titles[c], widths[c]) or fit(titles[c], widths[c])
     sep[c] = string.rep("-", widths[c])
   end
   emit(header)
@@ -377,7 +427,7 @@ function format.table(records, opts)
   local hidden = #cols - shown
   if hidden > 0 then
     local names = {}
-    for c = shown + 1, #cols do names[#names + 1] = cols[c] end
+    for c = shown + 1, #cols do names[#names + 1] = titles[c] end
     local line = string.format("(%d column%s hidden: %s)", hidden,
       hidden == 1 and "" or "s", table.concat(names, ", "))
     if width_of(line) > width and width > 1 then
@@ -403,7 +453,7 @@ local function record_lines(v, indent, depth, opts, lines, seen)
   local keys = sorted_keys(v)
   local arr = is_array(v)
   local function label_of(k)
-    return arr and ("[" .. tostring(k) .. "]") or tostring(k)
+    return arr and ("[" .. tostring(k) .. "]") or format.escape(tostring(k))
   end
   -- Align the values of the inline entries of this level.
   local kw = 0
@@ -425,7 +475,7 @@ local function record_lines(v, indent, depth, opts, lines, seen)
       end
     else
       local pad = string.rep(" ", kw - width_of(ks))
-      lines[#lines + 1] = (label .. pad .. " " .. format.value_text(x)):gsub("%s+$", "")
+      lines[#lines + 1] = (label .. pad .. " " .. format.escape(format.value_text(x))):gsub("%s+$", "")
     end
   end
 end
@@ -434,7 +484,7 @@ end
 -- nested tables indented further by two spaces). For the REPL.
 function format.record(rec, opts)
   opts = opts or {}
-  if type(rec) ~= "table" then return format.value_text(rec) .. "\n" end
+  if type(rec) ~= "table" then return format.escape(format.value_text(rec), true) .. "\n" end
   if next(rec) == nil then return "{}\n" end
   local lines = {}
   record_lines(rec, opts.indent or "", 0, opts, lines, {[rec] = true})
@@ -443,8 +493,11 @@ end
 
 -- CSV -----------------------------------------------------------------------
 
+-- Escaped like any text for a terminal, but multi-line values stay
+-- multi-line (quoted), as RFC 4180 allows.
 local function csv_field(s)
-  if s:find('[,"\r\n]') then
+  s = format.escape(s, true)
+  if s:find('[,"\n]') then
     return '"' .. s:gsub('"', '""') .. '"'
   end
   return s

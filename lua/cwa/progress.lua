@@ -13,6 +13,7 @@
 -- decides). It is redrawn at most once per new page or wall-clock second and
 -- erased by done(), so it never mixes with the data on stdout.
 -- @module cwa.progress
+local format = require "cwa.format"
 
 local progress = {}
 
@@ -55,7 +56,8 @@ local function human_duration(s)
   return ("%dh%02dm"):format(s // 3600, (s % 3600) // 60)
 end
 
---- The text of the line for the given counts (no terminal control codes).
+--- The text of the line for the given counts (no terminal control codes:
+-- those of the label are shown escaped).
 -- @string label
 -- @int records read so far
 -- @int page the page being read
@@ -66,10 +68,10 @@ end
 function progress.text(label, records, page, fetched, total, elapsed, page_size)
   local parts = {}
   if total and total > 0 then
-    parts[#parts + 1] = ("%s: %d/%d records (%d%%)"):format(label, records, total,
+    parts[#parts + 1] = ("%s: %d/%d records (%d%%)"):format(format.escape(label), records, total,
       math.min(100, records * 100 // total))
   else
-    parts[#parts + 1] = ("%s: %d records"):format(label, records)
+    parts[#parts + 1] = ("%s: %d records"):format(format.escape(label), records)
   end
   local pages = "page " .. page
   if total and total > 0 and page_size then pages = pages .. "/" .. -(-total // page_size) end

@@ -7,7 +7,7 @@ local format = require "cwa.format"
 local output = require "cwa.cli.output"
 local progress = require "cwa.progress"
 
-local usage, isatty, split_list = common.usage, common.isatty, common.split_list
+local usage, isatty, split_list, say = common.usage, common.isatty, common.split_list, common.say
 local emit, output_kind = output.emit, output.kind
 
 local commands = {}
@@ -177,10 +177,14 @@ function commands.run_script(client, a)
   local results = client:run_script(ids, script, params, {
     wait = true, timeout = a.timeout_wait, poll_interval = a.poll_interval,
   })
-  local rows, open = {}, 0
+  local rows, open, refused = {}, 0, 0
   for i, r in ipairs(results) do
     rows[i] = {ComputerId = r.computer_id, Status = r.status, State = r.state, Message = r.message}
-    if r.status ~= "Completed" then open = open + 1 end
+    if r.status == "NotLaunched" then
+      refused = refused + 1
+    elseif r.status ~= "Completed" then
+      open = open + 1
+    end
   end
   local kind = output_kind(a)
   local w <close> = output.record_writer(a, kind, {
@@ -189,12 +193,13 @@ function commands.run_script(client, a)
   })
   for _, r in ipairs(rows) do w:write(r) end
   w:close()
-  if open > 0 then
-    io.stderr:write(("cwa: %d of %d script runs did not finish within %gs\n")
-      :format(open, #rows, a.timeout_wait or 300))
-    return 1
+  if refused > 0 then
+    say(("cwa: the server did not launch %d of %d script runs"):format(refused, #rows))
   end
-  return 0
+  if open > 0 then
+    say(("cwa: %d of %d script runs did not finish within %gs"):format(open, #rows, a.timeout_wait or 300))
+  end
+  return (open > 0 or refused > 0) and 1 or 0
 end
 
 function commands.command(client, a)
@@ -206,9 +211,13 @@ function commands.command(client, a)
     emit(a, row)
     return 0
   end
-  if output then io.stdout:write(output, output:sub(-1) == "\n" and "" or "\n") end
+  if output then
+    -- Windows ends its lines with CRLF; the CR alone would show as \r.
+    output = format.escape(output:gsub("\r\n", "\n"), true)
+    io.stdout:write(output, output:sub(-1) == "\n" and "" or "\n")
+  end
   if tostring(status):lower() ~= "success" then
-    io.stderr:write("cwa: the command ended with status ", tostring(status), "\n")
+    say("cwa: the command ended with status ", tostring(status))
     return 1
   end
   return 0
@@ -224,7 +233,7 @@ function commands.login(client, a, conn)
       expires = expiry and iso_utc(expiry) or cjson.null}), "\n")
     return 0
   end
-  io.stdout:write(("Logged in to %s as %s (%s dialect).\n"):format(conn.server, conn.username, dialect))
+  io.stdout:write(format.escape(("Logged in to %s as %s (%s dialect)."):format(conn.server, conn.username, dialect)), "\n")
   if expiry then
     io.stdout:write(("Token expires %s (in %d min).\n"):format(iso_utc(expiry), math.floor(left / 60 + 0.5)))
   end
@@ -257,10 +266,11 @@ function commands.check_condition(a)
     io.stdout:write("ok\n")
     return 0
   end
-  io.stderr:write("cwa: bad condition: ", tostring(message), "\n")
+  say("cwa: bad condition: ", tostring(message))
   if column then
     -- The condition with a caret under the fault, for the eye.
-    io.stdout:write(a.text, "\n", string.rep(" ", math.max(0, column - 1)), "^\n")
+    local before = format.escape(a.text:sub(1, math.max(0, column - 1)))
+    io.stdout:write(format.escape(a.text), "\n", string.rep(" ", utf8.len(before) or #before), "^\n")
   end
   return 2
 end

@@ -1,6 +1,8 @@
 --- What every part of the `cwa` command shares: usage errors (exit code 2)
--- and the terminal (is a descriptor a terminal, how wide is it).
+-- the terminal (is a descriptor a terminal, how wide is it) and lines on
+-- stderr.
 -- @module cwa.cli.common
+local format = require "cwa.format"
 local progress = require "cwa.progress"
 
 local common = {}
@@ -19,6 +21,13 @@ end
 --- True when e was raised by `usage`.
 function common.is_usage(e)
   return getmetatable(e) == Usage
+end
+
+--- Writes the texts as one line on stderr: newlines become spaces and other
+-- control characters are shown escaped (the text may be the server's).
+function common.say(...)
+  local text = table.concat({...}):gsub("\n", " ")
+  io.stderr:write(format.escape(text), "\n")
 end
 
 -- Asked once per descriptor: each question runs `test -t`.

@@ -206,7 +206,7 @@ function M.connection(a, getenv)
   opts.rate_limit = options.rate(opts.rate_limit)
   if a.debug then
     opts.log = function(level, message)
-      io.stderr:write("cwa ", level, ": ", message, "\n")
+      common.say("cwa ", tostring(level), ": ", tostring(message))
     end
   else
     -- Without --debug stderr keeps to the one error line: the core's

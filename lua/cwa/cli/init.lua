@@ -31,6 +31,7 @@
 local common = require "cwa.cli.common"
 local commands = require "cwa.cli.commands"
 local config = require "cwa.cli.config"
+local format = require "cwa.format"
 local output = require "cwa.cli.output"
 local parser = require "cwa.cli.parser"
 
@@ -44,7 +45,7 @@ local cli = {
   parser = parser.parser,
 }
 
-local is_usage = common.is_usage
+local is_usage, say = common.is_usage, common.say
 
 local function dispatch(a)
   if a.command == "check-condition" then return commands.check_condition(a) end
@@ -55,7 +56,7 @@ local function dispatch(a)
     if ok then
       client = cwa.new(conn)
     else
-      io.stderr:write("cwa: not connected: ", tostring(conn), "\n")
+      say("cwa: not connected: ", tostring(conn))
     end
     return require("cwa.shell").run{client = client, execute = a.execute, width = common.terminal_width}
   end
@@ -73,7 +74,7 @@ function cli.main(argv)
   local p = cli.parser()
   local ok, a = p:pparse(args)
   if not ok then
-    io.stderr:write("cwa: ", tostring(a), " (see cwa --help)\n")
+    say("cwa: ", tostring(a), " (see cwa --help)")
     return 2
   end
   if a.command == nil then
@@ -91,11 +92,11 @@ function cli.main(argv)
   io.stdout:flush()
   if done then return result or 0 end
   if is_usage(err) then
-    io.stderr:write("cwa: ", err.message, "\n")
+    say("cwa: ", err.message)
     return 2
   end
   if cwa.is_error(err) then
-    io.stderr:write((tostring(err):gsub("\n", " ")), "\n")
+    say(tostring(err))
     return err.code == "InvalidArgument" and 2 or 1
   end
   -- lua5.4 turns Ctrl-C into the error "interrupted!" (the progress line
@@ -104,8 +105,10 @@ function cli.main(argv)
     io.stderr:write("cwa: interrupted\n")
     return 130
   end
-  io.stderr:write("cwa: ", (tostring(err):gsub("\n", " ")), "\n")
-  if a.debug and type(err) == "table" and err.trace then io.stderr:write(err.trace, "\n") end
+  say("cwa: ", tostring(err))
+  if a.debug and type(err) == "table" and err.trace then
+    io.stderr:write(format.escape(err.trace, true), "\n")
+  end
   return 1
 end
 

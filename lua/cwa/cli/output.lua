@@ -87,7 +87,7 @@ function output.emit(a, value)
     if kind == "json" or kind == "ndjson" then
       io.stdout:write(format.json(value), "\n")
     else
-      io.stdout:write(format.value_text(value), "\n")
+      io.stdout:write(format.escape(format.value_text(value), true), "\n")
     end
     return
   end
