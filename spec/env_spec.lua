@@ -3,6 +3,7 @@
 
 local env = require "cwa.env"
 local errors = require "cwa.errors"
+local raises = require("support.assert").raises
 
 local P = "CONNECTWISE_AUTOMATE_"
 
@@ -17,15 +18,6 @@ local function base(extra)
   local t = {SERVER = "automate.example.com", USERNAME = "integrator", PASSWORD = "s3cret-PW"}
   for k, v in pairs(extra or {}) do t[k] = v end
   return t
-end
-
-local function fails(t, needle)
-  local ok, e = pcall(env.options, fake(t))
-  assert.is_false(ok)
-  assert.is_true(errors.is_error(e), tostring(e))
-  assert.are.equal("InvalidArgument", e.code)
-  if needle then assert.is_truthy(e.message:find(needle, 1, true), e.message) end
-  return e
 end
 
 describe("cwa.env.options", function()
@@ -82,39 +74,39 @@ describe("cwa.env.options", function()
   end)
 
   it("names the server variable when it is missing", function()
-    fails({USERNAME = "u", PASSWORD = "p"}, P .. "SERVER")
+    raises("InvalidArgument", P .. "SERVER", env.options, fake{USERNAME = "u", PASSWORD = "p"})
   end)
 
   it("treats empty and blank variables as unset", function()
-    fails({SERVER = "  ", USERNAME = "u", PASSWORD = "p"}, P .. "SERVER")
-    fails({SERVER = "h", USERNAME = "", PASSWORD = "p"}, P .. "USERNAME")
+    raises("InvalidArgument", P .. "SERVER", env.options, fake{SERVER = "  ", USERNAME = "u", PASSWORD = "p"})
+    raises("InvalidArgument", P .. "USERNAME", env.options, fake{SERVER = "h", USERNAME = "", PASSWORD = "p"})
   end)
 
   it("names all credential variables when none is set", function()
-    local e = fails({SERVER = "h"}, P .. "USERNAME")
+    local e = raises("InvalidArgument", P .. "USERNAME", env.options, fake{SERVER = "h"})
     for _, n in ipairs{"PASSWORD", "USER ", "PASS ", "2FA"} do
       assert.is_truthy(e.message:find(P .. n, 1, true), n)
     end
   end)
 
   it("names the missing password", function()
-    fails({SERVER = "h", USERNAME = "u"}, P .. "PASSWORD")
-    fails({SERVER = "h", USER = "u"}, P .. "PASS")
+    raises("InvalidArgument", P .. "PASSWORD", env.options, fake{SERVER = "h", USERNAME = "u"})
+    raises("InvalidArgument", P .. "PASS", env.options, fake{SERVER = "h", USER = "u"})
   end)
 
   it("never echoes a password or a secret", function()
-    local e = fails(base{TWOFA = nil, ["2FA"] = "not-a-code!"}, P .. "2FA")
+    local e = raises("InvalidArgument", P .. "2FA", env.options, fake(base{TWOFA = nil, ["2FA"] = "not-a-code!"}))
     assert.is_nil(e.message:find("s3cret-PW", 1, true))
     assert.is_nil(e.message:find("not-a-code", 1, true))
-    e = fails(base{RATE_LIMIT = "x"}, "RATE_LIMIT")
+    e = raises("InvalidArgument", "RATE_LIMIT", env.options, fake(base{RATE_LIMIT = "x"}))
     assert.is_nil(e.message:find("s3cret-PW", 1, true))
   end)
 
   it("reads a 6 to 8 digit 2FA code as two_factor", function()
     assert.are.equal("123456", env.options(fake(base{["2FA"] = "123456"})).two_factor)
     assert.are.equal("12345678", env.options(fake(base{["2FA"] = "1234 5678"})).two_factor)
-    fails(base{["2FA"] = "12345"}, "2FA")
-    fails(base{["2FA"] = "123456789"}, "2FA")
+    raises("InvalidArgument", "2FA", env.options, fake(base{["2FA"] = "12345"}))
+    raises("InvalidArgument", "2FA", env.options, fake(base{["2FA"] = "123456789"}))
   end)
 
   it("reads a base32 secret as totp_secret", function()
@@ -125,8 +117,8 @@ describe("cwa.env.options", function()
   end)
 
   it("rejects short or non-base32 secrets", function()
-    fails(base{["2FA"] = "JBSWY3DP"}, "base32")
-    fails(base{["2FA"] = "JBSWY3DPEHPK3PX1"}, "base32")
+    raises("InvalidArgument", "base32", env.options, fake(base{["2FA"] = "JBSWY3DP"}))
+    raises("InvalidArgument", "base32", env.options, fake(base{["2FA"] = "JBSWY3DPEHPK3PX1"}))
   end)
 
   it("reads the client id", function()
@@ -140,7 +132,7 @@ describe("cwa.env.options", function()
       assert.are.equal(m, env.options(fake(base{AUTH = m})).auth)
     end
     assert.are.equal("apitoken", env.options(fake(base{AUTH = "ApiToken"})).auth)
-    fails(base{AUTH = "basic"}, P .. "AUTH")
+    raises("InvalidArgument", P .. "AUTH", env.options, fake(base{AUTH = "basic"}))
   end)
 
   it("reads the CA file", function()
@@ -157,8 +149,8 @@ describe("cwa.env.options", function()
     assert.is_true(env.options(fake(base{ALLOW_HTTP = "1"})).allow_http)
     assert.is_false(env.options(fake(base{ALLOW_HTTP = "no"})).allow_http)
     assert.is_nil(env.options(fake(base())).verify_tls)
-    fails(base{VERIFY_TLS = "maybe"}, "VERIFY_TLS")
-    fails(base{ALLOW_HTTP = "2"}, "ALLOW_HTTP")
+    raises("InvalidArgument", "VERIFY_TLS", env.options, fake(base{VERIFY_TLS = "maybe"}))
+    raises("InvalidArgument", "ALLOW_HTTP", env.options, fake(base{ALLOW_HTTP = "2"}))
   end)
 
   it("reads and validates the rate limit", function()
@@ -168,17 +160,17 @@ describe("cwa.env.options", function()
     for _, s in ipairs{"0", "off", "false", "no", "none", "0.0"} do
       assert.is_false(env.options(fake(base{RATE_LIMIT = s})).rate_limit, s)
     end
-    fails(base{RATE_LIMIT = "-1"}, "RATE_LIMIT")
-    fails(base{RATE_LIMIT = "fast"}, "RATE_LIMIT")
-    fails(base{RATE_LIMIT = "inf"}, "RATE_LIMIT")
+    raises("InvalidArgument", "RATE_LIMIT", env.options, fake(base{RATE_LIMIT = "-1"}))
+    raises("InvalidArgument", "RATE_LIMIT", env.options, fake(base{RATE_LIMIT = "fast"}))
+    raises("InvalidArgument", "RATE_LIMIT", env.options, fake(base{RATE_LIMIT = "inf"}))
   end)
 
   it("reads and validates the concurrency", function()
     assert.are.equal(10, env.options(fake(base{CONCURRENCY = "10"})).concurrency)
     assert.are.equal(4, env.options(fake(base{CONCURRENCY = " 4 "})).concurrency)
-    fails(base{CONCURRENCY = "0"}, "CONCURRENCY")
-    fails(base{CONCURRENCY = "2.5"}, "CONCURRENCY")
-    fails(base{CONCURRENCY = "many"}, "CONCURRENCY")
+    raises("InvalidArgument", "CONCURRENCY", env.options, fake(base{CONCURRENCY = "0"}))
+    raises("InvalidArgument", "CONCURRENCY", env.options, fake(base{CONCURRENCY = "2.5"}))
+    raises("InvalidArgument", "CONCURRENCY", env.options, fake(base{CONCURRENCY = "many"}))
     -- the upper bound is the core's, so cwa.new refuses what is above it
     local o = env.options(fake(base{CONCURRENCY = "100000"}))
     assert.are.equal(100000, o.concurrency)
