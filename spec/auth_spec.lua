@@ -272,10 +272,10 @@ describe("cwa.new", function()
       return t
     end
     bad(with("sever", "x"), "unknown option 'sever'")
-    bad(with("retries", "5"), "'retries' must be an integer")
+    bad(with("retries", "5"), "option 'retries': expected an integer, got string")
     bad(with("concurrency", 0), "concurrency")
-    bad(with("verify_tls", "no"), "'verify_tls' must be a boolean")
-    bad(with("two_factor", 123456), "'two_factor' must be a string or a function")
+    bad(with("verify_tls", "no"), "option 'verify_tls': expected a boolean, got string")
+    bad(with("two_factor", 123456), "option 'two_factor': expected a string or a function, got number")
     bad(with("auth", "oauth"), "auth")
     bad(with("page_size", 5000), "page_size")
     bad(with("rate_limit", -1), "rate_limit")

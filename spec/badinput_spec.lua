@@ -140,30 +140,44 @@ local ROWS = {
   {"an unknown option", "InvalidArgument", "unknown option 'pasword'", new_with("pasword", "x")},
   {"an option name that is not a string", "InvalidArgument", "option names are strings",
     function() local t = opts_with("server", base.server); t[1] = true; return cwa.new(t) end},
-  {"server as a number", "InvalidArgument", "'server' must be a string, not number", new_with("server", 443)},
-  {"username as a table", "InvalidArgument", "'username' must be a string, not table", new_with("username", {})},
-  {"password as a number", "InvalidArgument", "'password' must be a string, not number", new_with("password", 1234)},
-  {"no password", "InvalidArgument", "password: required", new_with("password", nil)},
-  {"retries as a fraction", "InvalidArgument", "'retries' must be an integer", new_with("retries", 1.5)},
-  {"negative retries", "InvalidArgument", "retries: must be between 0 and 100", new_with("retries", -1)},
-  {"concurrency of 1000", "InvalidArgument", "concurrency: must be between 1 and 64", new_with("concurrency", 1000)},
-  {"a negative timeout", "InvalidArgument", "timeout: must be a positive number", new_with("timeout", -1)},
-  {"a NaN timeout", "InvalidArgument", "option 'timeout' must be a number", new_with("timeout", 0 / 0)},
-  {"an infinite connect_timeout", "InvalidArgument", "option 'connect_timeout' must be a number",
+  {"server as a number", "InvalidArgument", "option 'server': expected a string, got number", new_with("server", 443)},
+  {"username as a table", "InvalidArgument", "option 'username': expected a string, got table", new_with("username", {})},
+  {"password as a number", "InvalidArgument", "option 'password': expected a string, got number", new_with("password", 1234)},
+  {"no password", "InvalidArgument", "option 'password': required", new_with("password", nil)},
+  {"retries as a fraction", "InvalidArgument", "option 'retries': expected an integer, got 1.5", new_with("retries", 1.5)},
+  {"negative retries", "InvalidArgument", "option 'retries': must be between 0 and 100 (got -1)", new_with("retries", -1)},
+  {"concurrency of 1000", "InvalidArgument", "option 'concurrency': must be between 1 and 64 (got 1000)", new_with("concurrency", 1000)},
+  {"a negative timeout", "InvalidArgument", "option 'timeout': must be a positive number of seconds up to 86400 (got -1)", new_with("timeout", -1)},
+  {"a NaN timeout", "InvalidArgument", "option 'timeout': expected a finite number, got ", new_with("timeout", 0 / 0)},
+  {"an infinite connect_timeout", "InvalidArgument", "option 'connect_timeout': expected a finite number, got inf",
     new_with("connect_timeout", math.huge)},
-  {"log as a string", "InvalidArgument", "'log' must be a function, not string", new_with("log", "stderr")},
-  {"debug as a number", "InvalidArgument", "'debug' must be a boolean, not number", new_with("debug", 1)},
-  {"rate_limit = true", "InvalidArgument", "'rate_limit' must be a number or false", new_with("rate_limit", true)},
-  {"a negative max_wait", "InvalidArgument", "max_wait: must not be negative", new_with("max_wait", -5)},
-  {"a negative backoff_base", "InvalidArgument", "backoff: base must be positive", new_with("backoff_base", -1)},
-  {"auth = 'basic'", "InvalidArgument", "'auth' must be \"auto\"", new_with("auth", "basic")},
-  {"a totp_secret that is not base32", "InvalidArgument", "totp_secret: not a base32 secret",
+  {"log as a string", "InvalidArgument", "option 'log': expected a function, got string", new_with("log", "stderr")},
+  {"debug as a number", "InvalidArgument", "option 'debug': expected a boolean, got number", new_with("debug", 1)},
+  {"rate_limit = true", "InvalidArgument", "option 'rate_limit': expected a finite number or false, got boolean", new_with("rate_limit", true)},
+  {"a negative max_wait", "InvalidArgument", "option 'max_wait': must not be negative (got -5)", new_with("max_wait", -5)},
+  {"a negative backoff_base", "InvalidArgument", "option 'backoff_base': must be a positive number of seconds (got -1)", new_with("backoff_base", -1)},
+  {"a backoff_cap below the base", "InvalidArgument", "option 'backoff_cap': must not be below backoff_base, 0.5 (got 0.1)",
+    function() local t = opts_with("backoff_base", 0.5); t.backoff_cap = 0.1; return cwa.new(t) end},
+  {"a connect_timeout of two days", "InvalidArgument", "option 'connect_timeout': must be a positive number of seconds up to 86400 (got 172800)",
+    new_with("connect_timeout", 172800)},
+  {"a negative rate_limit", "InvalidArgument", "cwa.new: option 'rate_limit': must be positive, or false for none (got -1)",
+    new_with("rate_limit", -1)},
+  {"burst as a string", "InvalidArgument", "cwa.new: option 'burst': expected a finite number, got string", new_with("burst", "5")},
+  {"a deadline of 0", "InvalidArgument", "cwa.new: option 'deadline': must be a positive number of seconds, or false for none (got 0)",
+    new_with("deadline", 0)},
+  {"a max_body of 0", "InvalidArgument", "cwa.new: option 'max_body': must be a positive number of bytes (got 0)", new_with("max_body", 0)},
+  {"a negative max_body", "InvalidArgument", "cwa.new: option 'max_body': must be a positive number of bytes (got -5)",
+    new_with("max_body", -5)},
+  {"a page_size past the integers of the core", "InvalidArgument",
+    "cwa.new: option 'page_size': expected an integer of at most 9 digits, got 5000000000.0", new_with("page_size", 5e9)},
+  {"auth = 'basic'", "InvalidArgument", "option 'auth': must be \"auto\", \"apitoken\" or \"apicredentials\" (got \"basic\")", new_with("auth", "basic")},
+  {"a totp_secret that is not base32", "InvalidArgument", "option 'totp_secret': not a base32 secret",
     new_with("totp_secret", "not base32!")},
-  {"a client_id with a NUL byte", "InvalidArgument", "'client_id' contains a NUL byte", new_with("client_id", "a\0b")},
+  {"a client_id with a NUL byte", "InvalidArgument", "option 'client_id': contains a NUL byte", new_with("client_id", "a\0b")},
   -- page sizes
-  {"page_size 0", "InvalidArgument", "page_size': must be between 1 and 1000 (got 0)", new_with("page_size", 0)},
+  {"page_size 0", "InvalidArgument", "cwa.new: option 'page_size': must be between 1 and 1000 (got 0)", new_with("page_size", 0)},
   {"a negative page_size", "InvalidArgument", "must be between 1 and 1000 (got -5)", new_with("page_size", -5)},
-  {"page_size as a string", "InvalidArgument", "expected an integer, got string", new_with("page_size", "10")},
+  {"page_size as a string", "InvalidArgument", "cwa.new: option 'page_size': expected an integer, got string", new_with("page_size", "10")},
   {"a negative page_size in each", "InvalidArgument", "each: page_size: must be between 1 and 1000 (got -1)",
     function(ctx) return ctx.client:each("/Computers", {page_size = -1}) end},
   {"page_size 1001 in each", "InvalidArgument", "(got 1001)",
@@ -190,7 +204,7 @@ local ROWS = {
   {"an empty host label", "InvalidArgument", "server: invalid host name 'a..b'", new_with("server", "a..b")},
   {"a 300-byte host name", "InvalidArgument", "server: host name too long",
     new_with("server", ("a"):rep(300) .. ".com")},
-  {"a server with a NUL byte", "InvalidArgument", "'server' contains a NUL byte", new_with("server", "h\0.com")},
+  {"a server with a NUL byte", "InvalidArgument", "option 'server': contains a NUL byte", new_with("server", "h\0.com")},
   {"a server with invalid UTF-8", "InvalidArgument", "server: invalid host name", new_with("server", "h\xff.com")},
   {"plain http to a private address", "InvalidArgument", "plain http is only allowed to loopback",
     new_with("server", "http://10.0.0.1")},
@@ -217,14 +231,14 @@ local ROWS = {
   {"a 5000-byte path", "InvalidArgument", "longer than 2048 bytes",
     function(ctx) return ctx.client:get("/" .. ("a"):rep(5000)) end},
   {"a nil id", "InvalidArgument", "computer: id is required", function(ctx) return ctx.client:computer(nil) end},
-  {"an id with a slash", "InvalidArgument", "id must be a number or a plain identifier, got \"1/2\"",
+  {"an id with a slash", "InvalidArgument", "id must be an integer or a string of decimal digits, got \"1/2\"",
     function(ctx) return ctx.client:computer("1/2") end},
-  {"an id '..'", "InvalidArgument", "plain identifier, got \"..\"", function(ctx) return ctx.client:client("..") end},
+  {"an id '..'", "InvalidArgument", "decimal digits, got \"..\"", function(ctx) return ctx.client:client("..") end},
   {"a negative id", "InvalidArgument", "id must not be negative", function(ctx) return ctx.client:computer(-1) end},
-  {"a fractional id", "InvalidArgument", "plain identifier, got number", function(ctx) return ctx.client:alert(1.5) end},
-  {"an id with invalid UTF-8", "InvalidArgument", "plain identifier",
+  {"a fractional id", "InvalidArgument", "decimal digits, got 1.5", function(ctx) return ctx.client:alert(1.5) end},
+  {"an id with invalid UTF-8", "InvalidArgument", "decimal digits",
     function(ctx) return ctx.client:computer("caf\xe9") end},
-  {"a huge id string", "InvalidArgument", "plain identifier", function(ctx) return ctx.client:computer(("9"):rep(100000)) end},
+  {"a huge id string", "InvalidArgument", "decimal digits", function(ctx) return ctx.client:computer(("9"):rep(100000)) end},
   -- collection options
   {"an unknown each option", "InvalidArgument", "each: unknown option 'pagesize'",
     function(ctx) return ctx.client:each("/Computers", {pagesize = 10}) end},
@@ -394,8 +408,9 @@ describe("bad input", function()
 end)
 
 -- Conditions: each syntax fault is refused by cwa.check_condition with a
--- message naming the column, and the simulator (the same parser) answers
--- 400, reported as BadRequest with the same text.
+-- message naming the column, by the listings before anything is sent
+-- (InvalidArgument), and by the simulator (the same parser), which answers
+-- 400 to it sent by get, reported as BadRequest with the same text.
 local CONDITIONS = {
   {"Status", "column 7: expected an operator after 'Status'"},
   {"Status =", "column 9: expected a value after '='"},
@@ -442,7 +457,8 @@ describe("bad conditions", function()
       local ok, msg = cwa.check_condition(text)
       assert.is_nil(ok)
       assert.is_truthy(msg:find(fragment, 1, true), ("check: %q lacks %q"):format(msg, fragment))
-      local err = raises("BadRequest", fragment, client.count, client, "/Computers", {condition = text})
+      raises("InvalidArgument", fragment, client.count, client, "/Computers", {condition = text})
+      local err = raises("BadRequest", fragment, client.get, client, "/Computers", {condition = text})
       assert.equal(400, err.status)
     end)
   end

@@ -26,11 +26,11 @@ static const struct option {
 
 static const char *const type_words[] = {
     [T_STRING] = "a string",
-    [T_NUMBER] = "a number",
+    [T_NUMBER] = "a finite number",
     [T_INTEGER] = "an integer",
     [T_BOOLEAN] = "a boolean",
     [T_CODE] = "a string or a function",
-    [T_RATE] = "a number or false",
+    [T_RATE] = "a finite number or false",
     [T_FUNCTION] = "a function",
 };
 
@@ -71,18 +71,23 @@ static void check_options(lua_State *L, int idx)
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: unknown option '%s'", name);
             return;
         }
-        if (!type_ok(L, -1, o->type))
-            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' must be %s, not %s", name,
-                            type_words[o->type],
-                            lua_type(L, -1) == LUA_TNUMBER &&
-                                    (o->type == T_NUMBER || o->type == T_INTEGER || o->type == T_RATE)
-                                ? "a number that is not finite or whole"
-                                : luaL_typename(L, -1));
+        if (!type_ok(L, -1, o->type)) {
+            /* the value is shown only where a number was expected: a
+             * password or a code given as a number is a secret all the same */
+            int numeric = o->type == T_NUMBER || o->type == T_INTEGER || o->type == T_RATE;
+            int number = numeric && lua_type(L, -1) == LUA_TNUMBER;
+            /* a whole number too large for the C field is an integer all the same */
+            int large = number && o->type == T_INTEGER && isfinite(lua_tonumber(L, -1)) &&
+                        lua_tonumber(L, -1) == floor(lua_tonumber(L, -1));
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s': expected %s, got %s", name,
+                            large ? "an integer of at most 9 digits" : type_words[o->type],
+                            number ? luaL_tolstring(L, -1, NULL) : luaL_typename(L, -1));
+        }
         if (lua_type(L, -1) == LUA_TSTRING) {
             size_t n;
             const char *s = lua_tolstring(L, -1, &n);
             if (strlen(s) != n)
-                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s' contains a NUL byte",
+                lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT, "cwa.new: option '%s': contains a NUL byte",
                                 name);
         }
         lua_pop(L, 1);
@@ -229,9 +234,10 @@ int lcwa_client_new(lua_State *L)
         else if (strcmp(auth, "apicredentials") == 0)
             cfg.auth = CWA_AUTH_APICREDENTIALS;
         else
-            lcwa_raise_code(
-                L, CWA_E_INVALID_ARGUMENT,
-                "cwa.new: option 'auth' must be \"auto\", \"apitoken\" or \"apicredentials\"");
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                            "cwa.new: option 'auth': must be \"auto\", \"apitoken\" or "
+                            "\"apicredentials\" (got \"%.40s\")",
+                            auth);
     }
     double d;
     if (opt_number(L, 1, "page_size", &d))
@@ -255,16 +261,22 @@ int lcwa_client_new(lua_State *L)
     opt_number(L, 1, "timeout", &cfg.timeout);
     opt_number(L, 1, "connect_timeout", &cfg.connect_timeout);
     opt_number(L, 1, "max_wait", &cfg.max_wait);
-    if (opt_number(L, 1, "max_body", &d))
-        /* below 1 the core refuses it; beyond size_t it is no cap at all */
-        cfg.max_body = d < 1 ? 0 : d >= (double)SIZE_MAX ? SIZE_MAX : (size_t)d;
+    if (opt_number(L, 1, "max_body", &d)) {
+        /* 0 the core refuses, naming it; below, size_t cannot say what it was */
+        if (d < 0)
+            lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
+                            "cwa.new: option 'max_body': must be a positive number of bytes (got %g)",
+                            d);
+        cfg.max_body = d >= (double)SIZE_MAX ? SIZE_MAX : (size_t)d;
+    }
     /* seconds a call may take in all; false: no limit (0 would read as a
      * limit of nothing, so it is refused) */
     if (opt_number(L, 1, "deadline", &d)) {
         if (d <= 0)
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
-                            "cwa.new: option 'deadline' must be a positive number of seconds (or "
-                            "false for none)");
+                            "cwa.new: option 'deadline': must be a positive number of seconds, or "
+                            "false for none (got %g)",
+                            d);
         cfg.deadline = d;
     } else if (!opt_bool(L, 1, "deadline", 1)) {
         cfg.deadline = 0;
@@ -305,6 +317,10 @@ int lcwa_client_new(lua_State *L)
     lc->client = cwa_client_new(&cfg, &err);
     lcwa_leave(lc);
     if (!lc->client) {
+        char named[sizeof err.message]; /* the core names the option; the caller called cwa.new */
+        if (err.code == CWA_E_INVALID_ARGUMENT &&
+            snprintf(named, sizeof named, "cwa.new: %s", err.message) > 0)
+            memcpy(err.message, named, sizeof named);
         lcwa_push_failure(L, lc, ud, &err);
         cwa_error_clear(&err);
         return lua_error(L);

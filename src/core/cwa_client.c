@@ -74,39 +74,49 @@ static int has_control(const char *s)
 
 static int check_config(const cwa_config *cfg, cwa_error *err)
 {
+/* One form for every option: "option 'name': what is wrong (got value)". */
 #define BAD(...) (cwa_error_set(err, CWA_E_INVALID_ARGUMENT, __VA_ARGS__), -1)
     if (!cfg->username || !cfg->username[0])
-        return BAD("username: required");
+        return BAD("option 'username': required");
     if (has_control(cfg->username))
-        return BAD("username: must not hold control characters (CR, LF, tab...)");
+        return BAD("option 'username': must not hold control characters (CR, LF, tab...)");
     if (has_control(cfg->client_id))
-        return BAD("client_id: must not hold control characters (CR, LF, tab...): it is sent as a "
-                   "header");
+        return BAD("option 'client_id': must not hold control characters (CR, LF, tab...): it is "
+                   "sent as a header");
     if (!cfg->password)
-        return BAD("password: required");
+        return BAD("option 'password': required");
     if (cfg->page_size < 1 || cfg->page_size > 1000)
-        return BAD("page_size: must be between 1 and 1000");
+        return BAD("option 'page_size': must be between 1 and 1000 (got %d)", cfg->page_size);
     if (cfg->retries < 0 || cfg->retries > 100)
-        return BAD("retries: must be between 0 and 100");
+        return BAD("option 'retries': must be between 0 and 100 (got %d)", cfg->retries);
     if (cfg->concurrency < 1 || cfg->concurrency > 64)
-        return BAD("concurrency: must be between 1 and 64");
+        return BAD("option 'concurrency': must be between 1 and 64 (got %d)", cfg->concurrency);
     if (!(cfg->timeout > 0) || cfg->timeout > 86400)
-        return BAD("timeout: must be a positive number of seconds");
+        return BAD("option 'timeout': must be a positive number of seconds up to 86400 (got %g)",
+                   cfg->timeout);
     if (!(cfg->connect_timeout > 0) || cfg->connect_timeout > 86400)
-        return BAD("connect_timeout: must be a positive number of seconds");
+        return BAD("option 'connect_timeout': must be a positive number of seconds up to 86400 (got %g)",
+                   cfg->connect_timeout);
     if (cfg->rate_limit < 0 || isnan(cfg->rate_limit) || isinf(cfg->rate_limit))
-        return BAD("rate_limit: must be a positive number of requests a minute, or false");
-    if (!(cfg->backoff_base > 0) || !(cfg->backoff_cap >= cfg->backoff_base))
-        return BAD("backoff: base must be positive and not above the cap");
+        return BAD("option 'rate_limit': must be a positive number of requests a minute, or false "
+                   "(got %g)",
+                   cfg->rate_limit);
+    if (!(cfg->backoff_base > 0))
+        return BAD("option 'backoff_base': must be a positive number of seconds (got %g)",
+                   cfg->backoff_base);
+    if (!(cfg->backoff_cap >= cfg->backoff_base))
+        return BAD("option 'backoff_cap': must not be below backoff_base, %g (got %g)",
+                   cfg->backoff_base, cfg->backoff_cap);
     if (!(cfg->max_wait >= 0))
-        return BAD("max_wait: must not be negative");
+        return BAD("option 'max_wait': must not be negative (got %g)", cfg->max_wait);
     if (!(cfg->deadline >= 0) || cfg->deadline > 1e9)
-        return BAD("deadline: must be a positive number of seconds, or none");
+        return BAD("option 'deadline': must be a positive number of seconds up to 1e9, or none (got %g)",
+                   cfg->deadline);
     if (cfg->max_body < 1)
-        return BAD("max_body: must be a positive number of bytes");
+        return BAD("option 'max_body': must be a positive number of bytes (got %zu)", cfg->max_body);
     if (cfg->auth != CWA_AUTH_AUTO && cfg->auth != CWA_AUTH_APITOKEN &&
         cfg->auth != CWA_AUTH_APICREDENTIALS)
-        return BAD("auth: must be \"auto\", \"apitoken\" or \"apicredentials\"");
+        return BAD("option 'auth': must be \"auto\", \"apitoken\" or \"apicredentials\"");
     if (cfg->two_factor_code) {
         const char *p = cfg->two_factor_code;
         size_t n = 0;
@@ -114,14 +124,15 @@ static int check_config(const cwa_config *cfg, cwa_error *err)
             if (*p != ' ')
                 n++;
         if (n == 0 || n > 16)
-            return BAD("two_factor: a code has 1 to 16 characters");
+            return BAD("option 'two_factor': a code has 1 to 16 characters (got %zu characters)", n);
     }
     if (cfg->proxy) {
         /* the value itself is never repeated: it may hold a password */
         if (has_control(cfg->proxy))
-            return BAD("proxy: a URL without control characters, like http://proxy.example.com:3128");
+            return BAD("option 'proxy': a URL without control characters, like "
+                       "http://proxy.example.com:3128");
         if (strlen(cfg->proxy) > 2048)
-            return BAD("proxy: longer than 2048 characters");
+            return BAD("option 'proxy': longer than 2048 characters (got %zu)", strlen(cfg->proxy));
     }
     return 0;
 #undef BAD
@@ -178,7 +189,7 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
     if (cfg->totp_secret &&
         (cwa_base32_decode(cfg->totp_secret, strlen(cfg->totp_secret), key, sizeof key, &keylen) != 0 ||
          keylen == 0)) {
-        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "totp_secret: not a base32 secret");
+        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "option 'totp_secret': not a base32 secret");
         return NULL;
     }
 
