@@ -442,7 +442,6 @@ static int below_or_equal(const cwa_id *a, const cwa_id *b)
 static int check_keyset(cwa_pager *p, cwa_req *r, const cwa_page *got, cwa_error *err)
 {
     long ordinal = p->pages_out + 1;
-    char a[CWA_PAGE_LITERAL_CAP], b[CWA_PAGE_LITERAL_CAP];
     if (got->id_break) {
         cwa_error_clear(err);
         snprintf(err->message, sizeof err->message,
@@ -454,6 +453,7 @@ static int check_keyset(cwa_pager *p, cwa_req *r, const cwa_page *got, cwa_error
     if (p->bound.kind != CWA_ID_NONE && got->count > 0 &&
         (below_or_equal(&got->first, &p->bound) || below_or_equal(&got->last, &p->bound))) {
         const cwa_id *bad = below_or_equal(&got->first, &p->bound) ? &got->first : &got->last;
+        char a[CWA_PAGE_LITERAL_CAP], b[CWA_PAGE_LITERAL_CAP];
         cwa_error_clear(err);
         if (number_text(bad, a, sizeof a) && number_text(&p->bound, b, sizeof b))
             snprintf(err->message, sizeof err->message,
