@@ -339,3 +339,79 @@ UNIT_TEST(rate_follows_a_stated_server_limit_both_ways)
     cwa_rate_observe(&r, 120, 100, 1, 0);
     CHECK(r.rate_per_sec <= 1.0 + 1e-9);
 }
+
+/* The default: no cap until a throttle, then half the measured rate. */
+UNIT_TEST(rate_learns_from_a_throttle_and_grows_back)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 0, 0, 100.0);
+    cwa_rate_follow_server(&r, 1);
+    for (int k = 0; k < 1000; k++)
+        CHECK(cwa_rate_take(&r, 100.0) == 0.0);
+    for (int k = 0; k < 20; k++)
+        cwa_rate_answer(&r, 0, 1, 100.0 + k * 0.01);
+    cwa_rate_answer(&r, 1, 0, 100.5);
+    /* 20 accepted over the 5 s measured: 4/s, halved */
+    CHECK(r.learned && fabs(r.rate_per_sec - 2.0) < 1e-9);
+    CHECK(cwa_rate_take(&r, 100.5) > 0.0);
+    CHECK(cwa_rate_take(&r, 101.0) == 0.0);
+    /* throttles answering requests sent before the cut cut nothing more */
+    cwa_rate_answer(&r, 1, 0, 101.2);
+    CHECK(fabs(r.rate_per_sec - 2.0) < 1e-9);
+    /* a success window adds a twentieth of the cut rate */
+    cwa_rate_answer(&r, 0, 1, 101.6);
+    CHECK(fabs(r.rate_per_sec - 2.1) < 1e-9);
+    cwa_rate_answer(&r, 0, 1, 102.0);
+    CHECK(fabs(r.rate_per_sec - 2.1) < 1e-9);
+    /* a later throttle halves the lower of the rate and the measured one */
+    cwa_rate_answer(&r, 1, 0, 106.0);
+    CHECK(fabs(r.rate_per_sec - 0.5) < 1e-9); /* 1 accepted in 5 s: the floor */
+    /* with no ceiling it grows on and on */
+    for (int k = 1; k <= 400; k++)
+        cwa_rate_answer(&r, 0, 1, 106.0 + k);
+    CHECK(r.learned && r.rate_per_sec > 10.0);
+}
+
+UNIT_TEST(rate_false_learns_nothing)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 0, 0, 0);
+    for (int k = 0; k < 50; k++)
+        cwa_rate_answer(&r, 0, 1, k * 0.01);
+    cwa_rate_answer(&r, 1, 0, 1.0);
+    CHECK(!r.learned && !r.enabled);
+    CHECK(cwa_rate_take(&r, 1.0) == 0.0);
+}
+
+UNIT_TEST(rate_learned_never_passes_a_fixed_ceiling)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 60, 10, 0);
+    for (int k = 0; k < 10; k++)
+        cwa_rate_answer(&r, 0, 1, k * 0.1);
+    cwa_rate_answer(&r, 1, 0, 1.0); /* measured 2/s: half the 1/s ceiling */
+    CHECK(fabs(r.rate_per_sec - 0.5) < 1e-9 && r.burst == 1.0);
+    for (int k = 1; k <= 30; k++)
+        cwa_rate_answer(&r, 0, 1, 1.0 + k);
+    CHECK(!r.learned && fabs(r.rate_per_sec - 1.0) < 1e-9 && r.burst == 10.0);
+    /* a ceiling below the floor is the floor */
+    cwa_rate_init(&r, 6, 1, 0);
+    cwa_rate_answer(&r, 1, 0, 1.0);
+    CHECK(fabs(r.rate_per_sec - 0.1) < 1e-9);
+}
+
+UNIT_TEST(rate_stated_limit_caps_the_learned_rate)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 0, 0, 0);
+    cwa_rate_follow_server(&r, 1);
+    for (int k = 0; k < 100; k++)
+        cwa_rate_answer(&r, 0, 1, k * 0.01);
+    cwa_rate_answer(&r, 1, 0, 1.0); /* 20/s measured: 10/s */
+    CHECK(fabs(r.rate_per_sec - 10.0) < 1e-9);
+    cwa_rate_observe(&r, 120, 5, 10, 1.5); /* the server says 2/s */
+    CHECK(r.learned && fabs(r.rate_per_sec - 2.0) < 1e-9 && r.burst <= 120.0);
+    for (int k = 1; k <= 200; k++)
+        cwa_rate_answer(&r, 0, 1, 2.0 + k);
+    CHECK(!r.learned && fabs(r.rate_per_sec - 2.0) < 1e-9);
+}

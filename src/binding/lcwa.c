@@ -150,11 +150,12 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  * The core's defaults of the options of `new` that are numbers, switches or
  * the auth mode, which the Lua layer validates against instead of retyping.
  * @function defaults
- * @treturn table `page_size`, `retries`, `rate_limit` (false when off),
+ * @treturn table `page_size`, `retries`, `rate_limit` (false when off, absent
+ *   by default: no cap until the server states or teaches one),
  *   `burst` (0: a minute's worth), `concurrency`, `timeout`,
  *   `connect_timeout`, `backoff_base`, `backoff_cap`, `max_wait`,
  *   `max_body`, `verify_tls`, `auth`
- * @usage print(core.defaults().page_size) --> 250
+ * @usage print(core.defaults().page_size) --> 1000
  */
 
 /***

@@ -247,12 +247,13 @@ int lcwa_client_new(lua_State *L)
     if (opt_number(L, 1, "concurrency", &d))
         cfg.concurrency = (int)d;
     lua_getfield(L, 1, "rate_limit");
-    cfg.rate_limit_default = lua_isnil(L, -1);
+    cfg.rate_limit_default = lua_isnil(L, -1) || (lua_isboolean(L, -1) && lua_toboolean(L, -1));
     lua_pop(L, 1);
     if (opt_number(L, 1, "rate_limit", &d)) {
         if (d <= 0)
             lcwa_raise_code(L, CWA_E_INVALID_ARGUMENT,
-                            "cwa.new: option 'rate_limit' must be positive (or false to turn it off)");
+                            "cwa.new: option 'rate_limit': must be positive, or false for none (got %g)",
+                            d);
         cfg.rate_limit = d;
     } else if (!opt_bool(L, 1, "rate_limit", 1)) {
         cfg.rate_limit = 0;
@@ -577,9 +578,13 @@ void lcwa_push_settings(lua_State *L, const cwa_config *cfg)
         push_number(L, nums[i].value);
         lua_setfield(L, -2, nums[i].name);
     }
-    /* off is false, as core.new takes it: the table can be passed back */
+    /* off is false and the default (no cap until the server states or
+     * teaches one) is absent, as core.new takes them: the table can be
+     * passed back */
     if (cfg->rate_limit > 0)
         push_number(L, cfg->rate_limit);
+    else if (cfg->rate_limit_default)
+        lua_pushnil(L);
     else
         lua_pushboolean(L, 0);
     lua_setfield(L, -2, "rate_limit");

@@ -234,6 +234,11 @@ void cwa__attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
         r->rate_observed = 1;
     }
     adapt_concurrency(c, r->status);
+    /* a throttle that states the server's count is followed by that count,
+     * not by a rate guessed from it */
+    int throttled = r->status == 429 || (r->status == 503 && r->hdr.has_retry_after);
+    cwa_rate_answer(&c->rate, throttled && !r->rate_observed, r->status >= 200 && r->status < 300,
+                    cwa_time_mono());
     if (r->status == 429 && r->hdr.has_retry_after) {
         /* A 429 speaks for the whole client, not this one request (nor only
          * for those that will be retried), and for logins as for data. */

@@ -31,9 +31,10 @@ void cwa_config_defaults(cwa_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->auth = CWA_AUTH_AUTO;
-    cfg->page_size = 250;
+    cfg->page_size = 1000;
     cfg->retries = 5;
-    cfg->rate_limit = 60;
+    cfg->rate_limit = 0; /* no cap until the server states or teaches one */
+    cfg->rate_limit_default = 1;
     cfg->concurrency = 10;
     cfg->timeout = 60;
     cfg->connect_timeout = 10;

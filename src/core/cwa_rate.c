@@ -1,4 +1,34 @@
+/*
+ * The rate limiter's policy. Three modes, by the rate_limit option:
+ *   - unset (the default): no client-side cap at first. A server that states
+ *     its limit (X-RateLimit-*) is followed; a server that throttles teaches
+ *     a rate, below.
+ *   - N: a fixed ceiling of N a minute; a stated lower limit and a learned
+ *     rate still slow it, nothing raises it past N.
+ *   - false: no pacing at all (a 429's Retry-After still pauses: the
+ *     server's order, not our policy).
+ *
+ * The learned rate, additive increase and multiplicative decrease (TCP's
+ * AIMD, the AWS SDKs' "adaptive" retry mode):
+ *   - a throttle (a 429, or a 503 with Retry-After, that carries no
+ *     X-RateLimit-Remaining: a stated count is followed as such) cuts the
+ *     rate to half of the lower of the current rate and the measured one:
+ *     the accepted (2xx)
+ *     answers of the last CWA_RATE_SLOTS seconds divided by that many
+ *     seconds (a client younger than that measures low: it errs polite).
+ *     Never below 30 a minute (unless the ceiling is lower). Throttles within
+ *     a second of a cut answer requests sent before it and cut nothing more.
+ *   - every success window (a second or more with accepted answers and no
+ *     throttle) adds a twentieth of the rate the last cut set, so the rate
+ *     regains the cut in about 20 s and probes beyond it as slowly;
+ *   - never above the ceiling: a fixed rate_limit, or a limit the server
+ *     states; reaching it ends the learned rate (the ceiling's burst comes
+ *     back). With no ceiling the learned rate grows without end.
+ *   - the bucket holds a second's worth of the learned rate (at least one).
+ */
 #include "cwa_rate.h"
+
+#include <math.h>
 
 /* Refills that land a hair below a whole token because of rounding (0.1 per
  * tick at 600/min) must still count as a token. */
@@ -30,6 +60,13 @@ void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now)
     r->server_cap = 0.0;
     r->outstanding = 0;
     r->max_pause = -1.0;
+    r->learned = 0;
+    r->ceiling = r->ceiling_burst = 0.0;
+    r->cut_at = r->cut_rate = 0.0;
+    r->grown_at = now;
+    for (int k = 0; k < CWA_RATE_SLOTS; k++)
+        r->acc[k] = 0.0;
+    r->acc_sec = (long)floor(now);
 }
 
 void cwa_rate_cap_pauses(cwa_rate *r, double seconds)
@@ -148,6 +185,22 @@ static void observe_remaining(cwa_rate *r, long remaining, double now)
     }
 }
 
+/* A rate (and burst) the server states: the learned rate stays below it. */
+static void set_stated(cwa_rate *r, double rate, double burst)
+{
+    if (!r->learned) {
+        r->rate_per_sec = rate;
+        r->burst = burst;
+        return;
+    }
+    r->ceiling = rate;
+    r->ceiling_burst = burst;
+    if (r->rate_per_sec > rate)
+        r->rate_per_sec = rate;
+    if (r->burst > burst)
+        r->burst = burst;
+}
+
 void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seconds, double now)
 {
     /* a Reset past the cap counts as the cap, for the pause and the
@@ -169,8 +222,9 @@ void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seco
         /* the server's stated limit replaces the default assumption */
         refill(r, now);
         r->enabled = 1;
-        r->conf_rate = r->rate_per_sec = (double)limit / 60.0;
-        r->conf_burst = r->burst = (double)limit;
+        r->conf_rate = (double)limit / 60.0;
+        r->conf_burst = (double)limit;
+        set_stated(r, r->conf_rate, r->conf_burst);
         if (r->tokens > r->burst)
             r->tokens = r->burst;
         /* the server's count replaces our default's: a bucket that started
@@ -186,14 +240,16 @@ void cwa_rate_observe(cwa_rate *r, long limit, long remaining, double reset_seco
     refill(r, now);
     if (limit >= 1) {
         double lim = (double)limit;
-        r->burst = lim < r->conf_burst ? lim : r->conf_burst;
+        double burst = lim < r->conf_burst ? lim : r->conf_burst;
+        double rate = r->learned ? r->ceiling : r->rate_per_sec;
         if (has_reset) {
             double w = reset_seconds < MAX_WINDOW ? reset_seconds : MAX_WINDOW;
             if (w > r->window)
                 r->window = w;
             double server_rate = lim / r->window;
-            r->rate_per_sec = server_rate < r->conf_rate ? server_rate : r->conf_rate;
+            rate = server_rate < r->conf_rate ? server_rate : r->conf_rate;
         }
+        set_stated(r, rate, burst);
         if (r->tokens > r->burst)
             r->tokens = r->burst;
     }
@@ -213,5 +269,91 @@ void cwa_rate_settled(cwa_rate *r, int observed, double now)
         /* it may have been counted: assume it was */
         server_refill(r, now);
         r->server = r->server >= 1.0 ? r->server - 1.0 : 0.0;
+    }
+}
+
+/* Moves the ring of accepted answers forward to now's second. */
+static void advance(cwa_rate *r, double now)
+{
+    long sec = (long)floor(now);
+    if (sec <= r->acc_sec)
+        return;
+    long gap = sec - r->acc_sec;
+    for (long k = 1; k <= gap && k <= CWA_RATE_SLOTS; k++)
+        r->acc[(r->acc_sec + k) % CWA_RATE_SLOTS] = 0.0;
+    r->acc_sec = sec;
+}
+
+static double learned_burst(const cwa_rate *r)
+{
+    double b = r->rate_per_sec > 1.0 ? r->rate_per_sec : 1.0;
+    if (r->ceiling > 0.0 && b > r->ceiling_burst)
+        b = r->ceiling_burst;
+    return b;
+}
+
+#define MIN_LEARNED (30.0 / 60.0)
+#define GROW_SHARE (1.0 / 20.0)
+
+static void cut(cwa_rate *r, double now)
+{
+    if (r->learned && now - r->cut_at < 1.0)
+        return;
+    advance(r, now);
+    double measured = 0.0;
+    for (int k = 0; k < CWA_RATE_SLOTS; k++)
+        measured += r->acc[k];
+    measured /= CWA_RATE_SLOTS;
+    double base = measured;
+    double floor_rate = MIN_LEARNED;
+    if (r->enabled) {
+        refill(r, now);
+        if (r->rate_per_sec < base)
+            base = r->rate_per_sec;
+        if (r->rate_per_sec < floor_rate)
+            floor_rate = r->rate_per_sec;
+    }
+    double rate = base / 2.0;
+    if (rate < floor_rate)
+        rate = floor_rate;
+    if (!r->learned) {
+        r->ceiling = r->enabled ? r->rate_per_sec : 0.0;
+        r->ceiling_burst = r->enabled ? r->burst : 0.0;
+        r->learned = 1;
+    }
+    r->enabled = 1;
+    r->rate_per_sec = r->cut_rate = rate;
+    r->burst = learned_burst(r);
+    r->tokens = 0.0;
+    r->last = now;
+    r->cut_at = r->grown_at = now;
+}
+
+static void grow_back(cwa_rate *r, double now)
+{
+    if (!r->learned || now - r->grown_at < 1.0)
+        return;
+    refill(r, now);
+    r->rate_per_sec += r->cut_rate * GROW_SHARE;
+    if (r->ceiling > 0.0 && r->rate_per_sec >= r->ceiling) {
+        r->rate_per_sec = r->ceiling;
+        r->burst = r->ceiling_burst;
+        r->learned = 0;
+    } else {
+        r->burst = learned_burst(r);
+    }
+    r->grown_at = now;
+}
+
+void cwa_rate_answer(cwa_rate *r, int throttled, int accepted, double now)
+{
+    if (!r->follow_server && !(r->conf_rate > 0.0))
+        return; /* rate_limit = false: no pacing, learned or not */
+    if (throttled) {
+        cut(r, now);
+    } else if (accepted) {
+        advance(r, now);
+        r->acc[r->acc_sec % CWA_RATE_SLOTS] += 1.0;
+        grow_back(r, now);
     }
 }

@@ -63,6 +63,9 @@
 #ifndef CWA_RATE_H
 #define CWA_RATE_H
 
+/* seconds of accepted answers a throttle measures the rate over */
+#define CWA_RATE_SLOTS 5
+
 typedef struct cwa_rate {
     double rate_per_sec;
     double burst;
@@ -79,6 +82,15 @@ typedef struct cwa_rate {
     double server_cap; /* highest Remaining seen + 1 */
     int outstanding;   /* attempts sent and not settled */
     double max_pause;  /* longest Reset observe() takes; < 0: none */
+    /* the rate learned from throttling (cwa_rate.c says the rule) */
+    int learned;                /* a learned rate is in force */
+    double ceiling;             /* rate it may grow back to; 0: none */
+    double ceiling_burst;       /* burst to restore when it gets there */
+    double cut_at;              /* when the last cut was made */
+    double cut_rate;            /* the rate that cut set */
+    double grown_at;            /* start of the current success window */
+    double acc[CWA_RATE_SLOTS]; /* accepted answers per second, a ring */
+    long acc_sec;               /* the second acc's newest slot counts */
 } cwa_rate;
 
 void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now);
@@ -98,5 +110,9 @@ void cwa_rate_settled(cwa_rate *r, int observed, double now);
  * may fill the bucket beyond the default burst. */
 void cwa_rate_follow_server(cwa_rate *r, int on);
 void cwa_rate_cap_pauses(cwa_rate *r, double seconds);
+/* An answer, for the learned rate: throttled (a 429, or a 503 with
+ * Retry-After) cuts it, accepted (2xx) counts toward the measured rate and
+ * the success windows that grow it back. Neither: nothing. */
+void cwa_rate_answer(cwa_rate *r, int throttled, int accepted, double now);
 
 #endif

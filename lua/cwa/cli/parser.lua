@@ -80,7 +80,7 @@ Examples:
   p:option("--timeout", ("Seconds a request may take (default %g)."):format(d.timeout)):argname("<seconds>"):convert(positive("--timeout"))
   p:option("--retries", ("Retries of a failing request (default %d)."):format(d.retries)):argname("<n>"):convert(count("--retries"))
   p:option("--rate-limit", ("Requests a minute (default %s; 0 = no limit)."):format(
-    d.rate_limit and ("%g"):format(d.rate_limit) or "none"))
+    d.rate_limit and ("%g"):format(d.rate_limit) or "the server's, learned"))
     :argname("<n>"):convert(converter("--rate-limit", options.parse_rate))
   p:option("-p --profile", "Profile of the config file to use."):argname("<name>")
   p:option("-f --format", "Output format (default: table on a terminal, else ndjson).")
