@@ -7,6 +7,11 @@
 -- stop it; only 127.0.0.1 is contacted.
 local cjson = require "cjson"
 
+-- The driver runs from the root of a source tree (bench/run.sh goes there):
+-- the simulator it starts is that tree's build, and spec/ is beside it.
+package.path = "./spec/?.lua;" .. package.path
+local q = require("support.sim").shell_quote
+
 local QUICK = false
 for _, a in ipairs(arg) do
   if a == "--quick" then QUICK = true end
@@ -21,10 +26,6 @@ local RUNS = QUICK and 1 or 3
 local PYTHON = os.getenv("BENCH_PYTHON") or "python3"
 local HAVE = {}
 for name in (os.getenv("BENCH_HAVE") or ""):gmatch("%S+") do HAVE[name] = true end
-
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
 
 -- A child that died of SIGINT or SIGTERM means the run is being stopped.
 local function sh(cmd)

@@ -1,9 +1,7 @@
 -- Runs a shell command line for a spec; returns its stdout, stderr and exit code.
-local M = {}
+local quote = require("support.sim").shell_quote
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local M = {}
 
 function M.run(command)
   local errfile = os.tmpname()
