@@ -293,3 +293,20 @@ describe("cwa.new", function()
     bad({server = "https://user:pw@host", username = "u", password = "p"}, "server")
   end)
 end)
+
+describe("offset-less ExpirationDate (issue 15, point 5)", function()
+  for _, tz in ipairs{"+14:00", "-12:00", "+10:00", "+00:00"} do
+    it("is never later than the server's real expiry at UTC" .. tz, function()
+      local sim = simmod.start{"--computers", "5", "--tz", tz, "--token-ttl", "3600"}
+      local client = helper.new(sim)
+      local t0 = os.time()
+      local _, expires = client:token()
+      local t1 = os.time() + 1
+      -- the server issued it between t0 and t1, for an hour
+      assert.truthy(expires <= t1 + 3600, ("expires %.1f s from now"):format(expires - t1))
+      assert.truthy(expires >= t0 + 50 * 60, ("expires %.1f s from now"):format(expires - t0))
+      client:close()
+      sim:stop()
+    end)
+  end
+end)

@@ -19,6 +19,7 @@ enum {
     LOGINS_PER_ROUND = 4,  /* first try, dialect fallback, 2FA, one replay */
     TOKENS_WASTED_MAX = 2, /* one may be bad luck (a long pause), two in a row are not */
     FALLBACK_LIFETIME = 55 * 60,
+    DEFAULT_LIFETIME = 3600, /* current servers' token lifetime */
     MAX_PLAUSIBLE_LIFETIME = 24 * 3600,
     TOKEN_MAX = 64 * 1024 /* real tokens take a few KiB; IIS refuses 16 KiB headers */
 };
@@ -268,10 +269,15 @@ static double lifetime_from(cwa_client *c, const cJSON *root, const cwa_headers 
     int has_zone = 0;
     if (cJSON_IsString(exp) &&
         cwa_time_parse_iso(exp->valuestring, strlen(exp->valuestring), &at, &has_zone) == 0) {
-        /* Without a zone the date is in the server's clock: measure it
-         * against the server's own Date header. */
+        /* Without a zone the date is in the server's local time, any zone
+         * from UTC-12 to UTC+14, measured here against the server's UTC
+         * Date header: a zone east of UTC would stretch it by hours. So it
+         * never means more than the default lifetime from when the server
+         * answered (Date, truncated to the second, is never later). */
         double base = has_zone ? now : (h->has_date ? h->date : now);
         double life = at - base;
+        if (!has_zone && life > DEFAULT_LIFETIME - (now - base))
+            life = DEFAULT_LIFETIME - (now - base);
         if (life > 0 && life <= MAX_PLAUSIBLE_LIFETIME)
             return life;
         cwa__log(c, CWA_LOG_INFO, "token expiry %s is implausible here; assuming 55 minutes",
@@ -409,8 +415,8 @@ static void login_done(cwa_client *c, cwa_req *r, CURLcode rc)
         c->dialect = CWA_AUTH_APICREDENTIALS;
         start_first_login(c);
     } else if (rc == CURLE_OK && status == 401 && root && asks_two_factor(root)) {
-        if (c->dialect == CWA_AUTH_AUTO)
-            c->dialect = CWA_AUTH_APICREDENTIALS;
+        /* a server that asks for a code has this route: only a 404 or 405
+         * says the dialect is the other one */
         two_factor_needed(c, r);
     } else if (!cwa__attempt_failed(c, r, rc, 1)) {
         /* (a login creates nothing on the server: always safe to repeat) */
