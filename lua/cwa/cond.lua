@@ -171,8 +171,13 @@ end
 --   like     {field, value, neg}        value: quoted pattern text
 --   contains {field, value, neg}
 --   in       {field, values, neg}       values: list of quoted texts
---   and, or  {items}
+--   and, or  {items}                    items: operands, which may be nodes of
+--                                       the same kind (flattened when rendered)
 --   raw      {text}
+--
+-- Combining keeps the operands as they are, so `c = c | x` costs the same
+-- at every step and a chain of n terms is built in O(n); `flat` lists the
+-- terms of a chain once, when it is rendered or negated.
 
 local Cond = {}
 Cond.__index = Cond
@@ -197,6 +202,29 @@ local function as_cond(v, who)
   bad(who .. ": expected a condition or condition text, got " .. type(v))
 end
 
+-- The terms of an and/or node: its operands, with those of the same kind
+-- replaced by their terms, in order. An explicit stack: a chain built with
+-- `c = c | x` is as deep as it is long.
+local function flat(n)
+  local kind, out, stack = n.kind, {}, {{n.items, 1}}
+  while #stack > 0 do
+    local top = stack[#stack]
+    local items, i = top[1], top[2]
+    local item = items[i]
+    if item == nil then
+      stack[#stack] = nil
+    else
+      top[2] = i + 1
+      if item.kind == kind then
+        stack[#stack + 1] = {item.items, 1}
+      else
+        out[#out + 1] = item
+      end
+    end
+  end
+  return out
+end
+
 local function render(n)
   local k = n.kind
   if k == "cmp" then
@@ -212,7 +240,7 @@ local function render(n)
   -- and / or: `and` binds tighter than `or`, so only an `or` inside an `and`
   -- needs parentheses; raw text is opaque and always gets them.
   local parts = {}
-  for i, item in ipairs(n.items) do
+  for i, item in ipairs(flat(n)) do
     local s = render(item)
     if item.kind == "raw" or (k == "and" and item.kind == "or") then
       s = "(" .. s .. ")"
@@ -224,14 +252,7 @@ end
 
 local function combine(kind, list, who)
   local items = {}
-  for i = 1, list.n do
-    local c = as_cond(list[i], who)
-    if c.kind == kind then
-      for _, sub in ipairs(c.items) do items[#items + 1] = sub end
-    else
-      items[#items + 1] = c
-    end
-  end
+  for i = 1, list.n do items[i] = as_cond(list[i], who) end
   if #items == 0 then bad(who .. ": needs at least one condition") end
   if #items == 1 then return items[1] end
   return node{kind = kind, items = items}
@@ -251,9 +272,8 @@ local function negate(n)
   elseif k == "and" or k == "or" then
     -- De Morgan: real servers have no general `not`.
     local items = {}
-    for i, item in ipairs(n.items) do items[i] = negate(item) end
-    return combine(k == "and" and "or" or "and",
-      table.pack(table.unpack(items)), "cwa.cond")
+    for i, item in ipairs(flat(n)) do items[i] = negate(item) end
+    return node{kind = k == "and" and "or" or "and", items = items}
   end
   bad("cwa.cond: raw condition text cannot be negated in syntax real servers "
     .. "accept; write the negated text with cond.raw")
@@ -452,12 +472,65 @@ end
 
 -- check ---------------------------------------------------------------------
 
---- Parses the text with the C parser: true, or nil and a message naming the
---- column of the fault.
-function cond.check(s)
+local DIALECTS = {apitoken = true, apicredentials = true, any = true}
+
+-- The text of a quoted date: YYYY-MM-DD, optionally with a time
+-- (T or a space, HH:MM:SS, a fraction, Z), as the C lexer reads dates.
+local function looks_like_date(s)
+  local rest = s:match("^%d%d%d%d%-%d%d%-%d%d(.*)$")
+  if not rest then return false end
+  return rest == "" or rest:match("^[T ]%d%d:%d%d:%d%d%.?%d*Z?$") ~= nil
+end
+
+-- The first string literal of a condition that parsed, whose content is a
+-- date: its text and byte offset, or nil. Outside literals a quote only ever
+-- opens one (fields, numbers and keywords hold none), and inside, the same
+-- quote doubled is a quote, so this scan finds the literals the parser read.
+local function quoted_date(text)
+  local i = 1
+  while true do
+    local at, q = text:match("()([\"'])", i)
+    if not at then return nil end
+    local j, parts = at + 1, {}
+    while true do
+      local close = text:find(q, j, true)
+      if not close then return nil end
+      parts[#parts + 1] = text:sub(j, close - 1)
+      if text:sub(close + 1, close + 1) ~= q then
+        i = close + 1
+        break
+      end
+      parts[#parts + 1] = q
+      j = close + 2
+    end
+    local content = table.concat(parts)
+    if looks_like_date(content) then return text:sub(at, i - 1), at end
+  end
+end
+
+--- Checks the syntax of a condition with the C parser, before any request:
+-- true, or nil, a message naming the column of the fault, and the column.
+-- The dialect is "apitoken" by default: the syntax current servers accept,
+-- where `startswith`, `endswith`, a general `not` and quoted dates are
+-- refused with a hint (servers answer 400, or 500 for a quoted date);
+-- "apicredentials" accepts the brief's extensions; "any" accepts both.
+function cond.check(s, dialect)
   local text = cond.to_text(s)
+  dialect = dialect or "apitoken"
+  if not DIALECTS[dialect] then
+    bad("cwa.check_condition: dialect must be \"apitoken\", \"apicredentials\" or \"any\", got "
+      .. tostring(dialect))
+  end
   local core = require "cwa.core"
-  return core.check_condition(text)
+  local ok, message, column = core.check_condition(text, dialect)
+  if not ok or dialect ~= "apitoken" then return ok, message, column end
+  local literal, at = quoted_date(text)
+  if literal then
+    column = (utf8.len(text, 1, at - 1) or at - 1) + 1
+    return nil, ("column %d: a quoted date (%s) is not accepted by this server; write it unquoted: %s"):format(
+      column, literal, (literal:sub(2, -2):gsub(" ", "T", 1))), column
+  end
+  return true
 end
 
 return cond
