@@ -11,10 +11,24 @@ describe("run_script", function()
       local stats = sim:stats()
       sim:stop()
       assert.equal(3, #results)
+      -- computer 3 is offline: current servers do not launch the script on
+      -- it (ScriptExecute's ResultStatus 1) and it is never polled; the
+      -- brief's per-computer route launches it anyway
       for i, id in ipairs{3, 4, 5} do
         assert.equal(id, results[i].computer_id)
-        assert.equal("Completed", results[i].status)
-        assert.is_table(results[i].row)
+        if id == 3 and dialect == "apitoken" then
+          assert.equal("NotLaunched", results[i].status)
+          assert.equal("Computer is offline.", results[i].message)
+          assert.is_nil(results[i].row)
+          local polls = 0
+          for url, n in pairs(stats.pages) do
+            if url:find("/cwa/api/v1/computers/3/scripthistory?", 1, true) == 1 then polls = polls + n end
+          end
+          assert.equal(1, polls) -- the history read before the launch, and no poll after it
+        else
+          assert.equal("Completed", results[i].status)
+          assert.is_table(results[i].row)
+        end
       end
       local posts = 0
       for path, n in pairs(stats.requests_by_path) do

@@ -280,13 +280,14 @@ describe("edge cases", function()
 end)
 
 describe("query tables", function()
-  it("take the same values in each{query = ...} as in get: lists of integers, whole floats and strings", function()
+  it("take the same values as the named options of each: lists of integers, whole floats and strings", function()
     local sim = simmod.start{"--computers", "40"}
     local client = helper.new(sim)
-    local query = {ids = {3, 5.0, "7"}, includeFields = {"Id", "ComputerName"}}
     local listed = {}
-    for c in client:each("/Computers", {query = query}) do listed[#listed + 1] = c.Id end
-    local got = client:get("/Computers", query)
+    for c in client:each("/Computers", {ids = {3, 5.0, "7"}, fields = {"Id", "ComputerName"}}) do
+      listed[#listed + 1] = c.Id
+    end
+    local got = client:get("/Computers", {ids = {3, 5.0, "7"}, includeFields = {"Id", "ComputerName"}})
     local fetched = {}
     for i, c in ipairs(got) do
       fetched[i] = c.Id
@@ -297,15 +298,13 @@ describe("query tables", function()
     assert.same({3, 5, 7}, listed)
     assert.same({3, 5, 7}, fetched)
     local sent = sim:stats().requests
-    for _, bad in ipairs{{ids = {1, {2}}}, {ids = 1.5}, {ids = {1, x = 2}}, {ids = print}, {ids = {0 / 0}}} do
-      for _, call in ipairs{
-        function() return client:each("/Computers", {query = bad}) end,
-        function() return client:get("/Computers", bad) end,
-      } do
-        local err = helper.error_of(call)
-        assert.equal("InvalidArgument", err.code)
-        assert.is_truthy(err.message:find("query: parameter 'ids' must be", 1, true), err.message)
-      end
+    for _, bad in ipairs{{1, {2}}, 1.5, {1, x = 2}, print, {0 / 0}} do
+      local err = helper.error_of(function() return client:each("/Computers", {ids = bad}) end)
+      assert.equal("InvalidArgument", err.code)
+      assert.is_truthy(err.message:find("each: ids", 1, true), err.message)
+      err = helper.error_of(function() return client:get("/Computers", {ids = bad}) end)
+      assert.equal("InvalidArgument", err.code)
+      assert.is_truthy(err.message:find("query: parameter 'ids' must be", 1, true), err.message)
     end
     assert.equal(sent, sim:stats().requests)
     sim:stop()

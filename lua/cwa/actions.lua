@@ -1,8 +1,9 @@
 --- Running scripts and commands on computers, and waiting for their results.
--- Automate gives no job handle for a script run: the result is the new row of
--- the computer's ScriptHistory. Commands (CommandExecute, command id 2 with
--- the "shell!!! arguments" parameter form) are polled until their Status is
--- final. The POSTs are never retried once the server may have acted (the core
+-- Automate gives no job handle for a script run: the launch answer says which
+-- computers the server took (`ScriptResults[].ResultDetails`), and the result
+-- is the new row of each launched computer's ScriptHistory. Commands
+-- (CommandExecute, command id 2 with the "shell!!! arguments" parameter form)
+-- are polled until their Status is final. The POSTs are never retried once the server may have acted (the core
 -- retries a POST only on 429, on 503 with Retry-After and on connect failures).
 -- The pause between two polls is `cwa.scheduler.sleep`: inside `client:map`
 -- the other items go on meanwhile.
@@ -18,10 +19,10 @@ local actions = {}
 -- A command is polled until its Status is one of these: servers pass
 -- through intermediate names ("Pending", "Sent", "Executing", ...) that no
 -- fixed list of running statuses covers.
-local FINAL = {success = true, failed = true, terminated = true, cancelled = true}
+local FINAL = {success = true, failed = true, terminated = true, cancelled = true, canceled = true}
 
 local function check_id(who, v)
-  return options.integer(who, v, 1)
+  return options.id(who, v, 1)
 end
 
 local function id_list(who, ids)
@@ -96,15 +97,48 @@ local function highest_id(rows)
   return max
 end
 
+-- An integer from a number or a decimal string (servers type some ids as strings).
+local function whole(v)
+  local n = tonumber(v)
+  return n and math.tointeger(n)
+end
+
+-- Whether a launch answer's ResultDetails says the script was launched:
+-- ResultStatus 0 (the spec's integer code for success). Details without a
+-- ResultStatus claim nothing, so that computer is polled.
+local function launched(details)
+  local status = field(details, "ResultStatus")
+  if status == nil or type(details) ~= "table" then return true end
+  if type(status) == "string" and status:lower() == "success" then return true end
+  return whole(status) == 0
+end
+
+-- The ScriptResults entries of a launch answer, by computer id.
+local function launch_results(answer)
+  local out = {}
+  local list = field(answer, "ScriptResults")
+  if type(list) ~= "table" then return out end
+  for _, entry in ipairs(list) do
+    local id = whole(field(entry, "EntityId"))
+    if id then out[id] = entry end
+  end
+  return out
+end
+
 --- Runs a script on one or more computers.
 -- On apitoken servers: POST Batch/ScriptExecute; on the brief's dialect:
 -- POST Computers/{id}/Scripts/{scriptId}/Execute for each computer.
--- With `wait = true`, polls each computer's ScriptHistory for the new
--- completed row and returns one result per computer:
--- `{computer_id, status ("Completed", "Running" when timed out), state, message, row}`.
+-- With `wait = true`, returns one result per computer:
+-- `{computer_id, status, state, message, row, launch}`. A computer the server
+-- did not launch the script on (offline, unknown, no permission: its
+-- `ResultDetails.ResultStatus` is not 0) comes back at once with status
+-- "NotLaunched" and the server's Message; the launched ones are polled in
+-- their ScriptHistory for the new completed row: status "Completed" with
+-- its State and DiagnosticMessage, or "Running" when the timeout came first.
+-- `launch` is the computer's entry of the launch answer, when there is one.
 -- @tparam cwa.Client client (the method form `client:run_script(...)` passes it)
--- @param computer_ids an id or a list of ids
--- @int script_id
+-- @param computer_ids an id or a list of ids (integers or decimal strings)
+-- @param script_id an integer or a decimal string
 -- @tparam[opt] table params {name = value} or {{Key =, Value =}}
 -- @tparam[opt] table opts wait, timeout (seconds, 300), poll_interval (seconds, 2)
 -- @return without wait: the server's answer; with wait: the results, in the order of computer_ids
@@ -123,7 +157,12 @@ function actions.run_script(client, computer_ids, script_id, params, opts)
 
   local before = {}
   if opts.wait then
-    for _, id in ipairs(ids) do before[id] = highest_id(history(client, id, script_id)) end
+    for _, id in ipairs(ids) do
+      -- an unknown computer has no history (404): the launch answer says so
+      local ok, rows = pcall(history, client, id, script_id)
+      if not ok and not (errors.is_error(rows) and rows.code == "NotFound") then error(rows, 0) end
+      before[id] = ok and highest_id(rows) or 0
+    end
   end
   client:token() -- logs in, so the dialect is known
   local answer
@@ -142,15 +181,23 @@ function actions.run_script(client, computer_ids, script_id, params, opts)
   end
   if not opts.wait then return answer end
 
-  local results, open = {}, #ids
-  local deadline = scheduler.now() + timeout
+  local results, open = {}, 0
+  local entries = launch_results(answer)
   for i, id in ipairs(ids) do
-    results[i] = {computer_id = id, status = "Running"}
+    local entry = entries[id]
+    local details = field(entry, "ResultDetails")
+    if entry and not launched(details) then
+      results[i] = {computer_id = id, status = "NotLaunched", message = field(details, "Message"), launch = entry}
+    else
+      results[i] = {computer_id = id, status = "Running", launch = entry}
+      open = open + 1
+    end
   end
+  local deadline = scheduler.now() + timeout
   while open > 0 do
     for i, id in ipairs(ids) do
       local r = results[i]
-      if r.status ~= "Completed" then
+      if r.status == "Running" then
         for _, row in ipairs(history(client, id, script_id)) do
           local row_id = tonumber(field(row, "Id")) or 0
           if row_id > before[id] and tostring(field(row, "Status")):lower() == "completed" then
@@ -172,9 +219,32 @@ local SHELLS = {
   powershell = function(text) return 'powershell.exe!!! -Command "' .. text:gsub('"', '\\"') .. '"' end,
 }
 
---- Runs a command line on a computer (CommandExecute, command 2).
+-- The command's row from one poll, or nil when the answer holds none yet.
+-- The spec's route is the list `GET .../CommandExecute?ids={id}`; a server
+-- without it answers 404, and from then on (state.item) the row is read at
+-- `.../CommandExecute/{id}`.
+local function poll_command(client, base, command_id, state)
+  if not state.item then
+    local ok, rows = pcall(client.get, client, base, {ids = command_id})
+    if ok then
+      if type(rows) ~= "table" then return nil end
+      -- matched by Id: a server that ignores `ids` lists other commands too
+      for _, r in ipairs(rows) do
+        if whole(field(r, "Id")) == command_id then return r end
+      end
+      return nil
+    end
+    if not (errors.is_error(rows) and rows.code == "NotFound") then error(rows, 0) end
+    state.item = true
+  end
+  return (client:get(base .. "/" .. command_id))
+end
+
+--- Runs a command line on a computer (CommandExecute, command 2) and waits
+-- until its Status is final (Success, Failed, Terminated or Cancelled, in any
+-- case): servers pass through intermediate names (Pending, Sent, Executing).
 -- @tparam cwa.Client client (the method form `client:command(...)` passes it)
--- @int computer_id
+-- @param computer_id an integer or a decimal string
 -- @string text the command line, e.g. "ipconfig /all"
 -- @tparam[opt] table opts shell ("cmd" or "powershell"), wait (default true),
 --   timeout (seconds, 300), poll_interval (seconds, 2)
@@ -182,8 +252,9 @@ local SHELLS = {
 -- @treturn ?string the status ("Success", "Failed", ...)
 -- @treturn table the command row as the server last returned it
 -- @raise cwa.Error InvalidArgument for a bad id, text, shell or option (before any
---   request); InvalidResponse when the server answers without a command Id; the
---   errors of `Client:post` and `Client:get`
+--   request); Timeout when the status is not final within `timeout` (details:
+--   command_id, status, row); InvalidResponse when the server answers without
+--   a command Id; the errors of `Client:post` and `Client:get`
 -- @usage local out, status = client:command(42, "Get-Service spooler", {shell = "powershell", timeout = 60})
 function actions.command(client, computer_id, text, opts)
   local who = "command"
@@ -195,15 +266,22 @@ function actions.command(client, computer_id, text, opts)
   if not shell then invalid(who, "shell must be \"cmd\" or \"powershell\"") end
   local base = ("/Computers/%d/CommandExecute"):format(computer_id)
   local row = client:post(base, {ComputerId = computer_id, Command = {Id = 2}, Parameters = {shell(text)}})
-  local command_id = tonumber(field(row, "Id"))
   if opts.wait == false then return nil, field(row, "Status"), row end
+  local command_id = whole(field(row, "Id"))
   if not command_id then
     errors.raise("InvalidResponse", "CommandExecute answered without a command Id")
   end
   local deadline = scheduler.now() + timeout
-  while not FINAL[tostring(field(row, "Status")):lower()] and scheduler.now() < deadline do
-    scheduler.sleep(client, interval)
-    row = client:get(base .. "/" .. math.tointeger(command_id))
+  local state = {}
+  while not FINAL[tostring(field(row, "Status")):lower()] do
+    if scheduler.now() >= deadline then
+      error(errors.new{code = "Timeout",
+        message = ("command %d on computer %d: not finished after %g s (last status %s)"):format(
+          command_id, computer_id, timeout, tostring(field(row, "Status"))),
+        details = {command_id = command_id, status = field(row, "Status"), row = row}}, 0)
+    end
+    scheduler.sleep(client, math.min(interval, math.max(0, deadline - scheduler.now())))
+    row = poll_command(client, base, command_id, state) or row
   end
   return field(row, "Output"), field(row, "Status"), row
 end

@@ -3,9 +3,9 @@
 -- (`computers`/`computer`, ...) and the actions. `cwa.new` makes clients
 -- (`wrap` here); `cwa.Client` is the metatable.
 -- @module cwa.client
-local cjson = require("cjson").new()
 local cond = require "cwa.cond"
 local errors = require "cwa.errors"
+local json = require "cwa.json"
 local options = require "cwa.options"
 local scheduler = require "cwa.scheduler"
 local actions = require "cwa.actions"
@@ -13,8 +13,6 @@ local map = require "cwa.map"
 
 local invalid = errors.invalid
 local request = scheduler.request
-
-cjson.encode_invalid_numbers(false)
 
 local Client = {}
 Client.__index = Client
@@ -42,7 +40,8 @@ for _, r in ipairs(RESOURCES) do ID_FIELDS[r.path:lower()] = r.id end
 -- @treturn Client
 local function wrap(cc)
   local settings = cc:settings()
-  return setmetatable({_core = cc, page_size = settings.page_size, concurrency = settings.concurrency}, Client)
+  return setmetatable({_core = cc, _auth = settings.auth, page_size = settings.page_size,
+                       concurrency = settings.concurrency}, Client)
 end
 
 --- A connection to one Automate server: token, rate limiter, retry policy and
@@ -91,9 +90,7 @@ local function encode_body(who, body)
   if body == nil then return nil end
   if type(body) == "string" then return body end
   if type(body) ~= "table" then invalid(who, "body must be a table or JSON text, got " .. type(body)) end
-  local ok, text = pcall(cjson.encode, body)
-  if not ok then invalid(who, "body cannot be encoded as JSON: " .. tostring(text)) end
-  return text
+  return json.encode(who, body)
 end
 
 --- GET path (relative to /cwa/api/v1) with an optional query table.
@@ -109,7 +106,8 @@ function Client:get(path, query)
 end
 
 --- POST a body (a table, encoded as JSON, or JSON text).
--- A POST is retried only when the server cannot have acted on it.
+-- A POST is retried only when the server cannot have acted on it. An empty
+-- table encodes as `{}`: mark a list with `cwa.array` to send `[]`.
 -- @string path
 -- @tparam[opt] table|string body
 -- @tparam[opt] table query
@@ -134,13 +132,15 @@ function Client:put(path, body, query)
 end
 
 --- PATCH with a JSON Patch array: {{op = "replace", path = "/Name", value = "x"}}.
+-- Every PATCH route of the API takes one (Clients, Locations, Tickets, ...);
+-- Computers have none.
 -- @string path
 -- @tparam table|string body
 -- @tparam[opt] table query
 -- @treturn any the decoded JSON answer
 -- @treturn integer the HTTP status
 -- @raise cwa.Error as `Client:post`
--- @usage client:patch("/Computers/42", {{op = "replace", path = "/Comment", value = "moved"}})
+-- @usage client:patch("/Clients/7", {{op = "replace", path = "/Name", value = "ACME Ltd"}})
 function Client:patch(path, body, query)
   return request(self, "PATCH", path, query, encode_body("patch", body))
 end
@@ -179,6 +179,42 @@ local function field_list(who, v)
   return table.concat(parts, ",")
 end
 
+-- A list of ids (a table, or a comma list in a string) as the `ids`
+-- parameter: every item an id as `options.id` takes it.
+local function id_list(who, v)
+  local items = v
+  if type(v) == "string" then
+    items = {}
+    for item in (v .. ","):gmatch("%s*([^,]-)%s*,") do items[#items + 1] = item end
+  elseif type(v) ~= "table" then
+    items = {v}
+  elseif getmetatable(v) == nil then
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    if n ~= #v then invalid(who, "expected a list of ids") end
+  end
+  if #items == 0 then invalid(who, "the list is empty (pass nil to list everything)") end
+  local parts = {}
+  for i, id in ipairs(items) do parts[i] = tostring(options.id(("%s: item %d"):format(who, i), id)) end
+  return table.concat(parts, ",")
+end
+
+-- The query parameters the pager (page, pageSize) and the named options
+-- set, lower-cased: given in `query` too, the URL would carry the key twice,
+-- which servers answer 400 ("An item with the same key has already been added").
+local RESERVED = {
+  page = "start_page", pagesize = "page_size", condition = "condition", orderby = "order_by",
+  includefields = "fields", excludefields = "exclude_fields", ids = "ids", expand = "expand",
+}
+
+-- The condition syntax a listing is checked against: the server's once the
+-- client has logged in, the configured dialect, else current servers'.
+local function check_dialect(self)
+  local d = self._core:dialect()
+  if d then return d end
+  return self._auth == "apicredentials" and "apicredentials" or "apitoken"
+end
+
 local function has_field(list, field)
   for f in (list .. ","):gmatch("([^,]*),") do
     if f:lower() == field:lower() then return true end
@@ -196,7 +232,14 @@ local function pager_options(self, path, opts, who)
   local query = {}
   if opts.query ~= nil then
     if type(opts.query) ~= "table" then invalid(who, "query must be a table") end
-    for k, v in pairs(opts.query) do query[k] = v end
+    for k, v in pairs(opts.query) do
+      local option = type(k) == "string" and RESERVED[k:lower()]
+      if option then
+        invalid(who, ("query: parameter '%s' is set by the option %s: pass {%s = ...}, not query"):format(
+          k, option, option))
+      end
+      query[k] = v
+    end
   end
   local po = {
     -- unset: the client's, which the core applies
@@ -212,6 +255,8 @@ local function pager_options(self, path, opts, who)
     if not ok then invalid(who, "condition must be a string or a condition value") end
     -- an empty condition is a builder bug more often than a wish for everything
     if not text:find("%S") then invalid(who, "condition is empty (pass nil to list everything)") end
+    local ok, message = cond.check(text, check_dialect(self))
+    if not ok then invalid(who, "condition: " .. message) end
     po.condition = text
   end
   if opts.order_by ~= nil then
@@ -221,14 +266,12 @@ local function pager_options(self, path, opts, who)
     end
     query.orderBy = opts.order_by
   end
-  -- a named option sets its parameter; unset, it leaves what `query` gave
-  for option, param in pairs{fields = "includeFields", exclude_fields = "excludeFields", ids = "ids",
-                             expand = "expand"} do
+  for option, param in pairs{fields = "includeFields", exclude_fields = "excludeFields", expand = "expand"} do
     if opts[option] ~= nil then query[param] = field_list(who .. ": " .. option, opts[option]) end
   end
-  if po.consistent and query.includeFields ~= nil then
-    local fields = field_list(who .. ": includeFields", query.includeFields)
-    query.includeFields = has_field(fields, po.id_field) and fields or (fields .. "," .. po.id_field)
+  if opts.ids ~= nil then query.ids = id_list(who .. ": ids", opts.ids) end
+  if po.consistent and query.includeFields ~= nil and not has_field(query.includeFields, po.id_field) then
+    query.includeFields = query.includeFields .. "," .. po.id_field
   end
   return po
 end
@@ -314,18 +357,6 @@ function Client:count(path, opts)
   end
 end
 
-local function check_id(who, id)
-  if math.type(id) == "integer" then
-    if id < 0 then invalid(who, "id must not be negative") end
-    return tostring(id)
-  end
-  if type(id) == "number" and id == math.floor(id) and id >= 0 then return ("%d"):format(id) end
-  if type(id) == "string" and id:match("^[%w%-_]+$") and #id <= 64 then return id end
-  if id == nil then invalid(who, "id is required") end
-  invalid(who, "id must be a number or a plain identifier, got " ..
-    (type(id) == "string" and ("%q"):format(id:sub(1, 40)) or type(id)))
-end
-
 --- Iterates over the computers (`/Computers`), fetching pages ahead.
 -- The other resources have the same iterator and getter pair: `clients`/`client`
 -- (`/Clients`), `locations`/`location`, `contacts`/`contact`, `alerts`/`alert`
@@ -341,7 +372,7 @@ end
 
 --- One computer by id (`GET /Computers/{id}`).
 -- @function Client:computer
--- @param id an integer, or a plain identifier (letters, digits, `-`, `_`)
+-- @param id an integer or a string of decimal digits (`42`, `"42"`)
 -- @tparam[opt] table query e.g. `{includeFields = "Id,ComputerName"}`
 -- @treturn table the record
 -- @raise cwa.Error NotFound; InvalidArgument for a bad id; as `Client:get`
@@ -349,23 +380,24 @@ end
 
 --- Runs a script on computers (see `cwa.actions.run_script`).
 -- @function Client:run_script
--- @param computer_ids an id or a list of ids
--- @int script_id
+-- @param computer_ids an id or a list of ids (integers or decimal strings)
+-- @param script_id an integer or a decimal string
 -- @tparam[opt] table params
 -- @tparam[opt] table opts wait, timeout, poll_interval
--- @return the server's answer, or with `wait` one result per computer
+-- @return the server's answer, or with `wait` one result per computer (status
+--   "Completed", "NotLaunched" with the server's message, or "Running" at the timeout)
 -- @raise cwa.Error as `Client:post`
 -- @usage local results = client:run_script({42, 43}, 6001, {Name = "x"}, {wait = true})
 
 --- Runs a command line on a computer (see `cwa.actions.command`).
 -- @function Client:command
--- @int computer_id
+-- @param computer_id an integer or a decimal string
 -- @string text
 -- @tparam[opt] table opts shell, wait, timeout, poll_interval
 -- @treturn ?string the output
 -- @treturn ?string the status
 -- @treturn table the command row
--- @raise cwa.Error as `Client:post`
+-- @raise cwa.Error Timeout when it has not finished in time; as `Client:post`
 -- @usage local out = client:command(42, "ipconfig /all", {shell = "cmd"})
 
 --- Runs `fn(item, i)` for every item, each in its own coroutine, with the
@@ -394,7 +426,7 @@ for _, r in ipairs(RESOURCES) do
     return self:each(path, o)
   end
   Client[r.singular] = function(self, id, query)
-    return (self:get(path .. "/" .. check_id(r.singular, id), query))
+    return (self:get(path .. "/" .. options.id(r.singular, id), query))
   end
 end
 

@@ -14,6 +14,7 @@ local core = require "cwa.core"
 local errors = require "cwa.errors"
 local cond = require "cwa.cond"
 local env = require "cwa.env"
+local json = require "cwa.json"
 local client_module = require "cwa.client"
 
 --- Module fields.
@@ -34,6 +35,7 @@ local cwa = {
   where = cond.where,
   cond = cond,
   check_condition = cond.check,
+  array = json.array,
   null = require("cjson").null,
   RESOURCES = client_module.RESOURCES,
   Client = client_module.Client,
@@ -63,12 +65,27 @@ local cwa = {
 -- @usage client:computers{condition = cwa.where{Status = "Online", ["Client.Id"] = 100}}
 
 --- Checks the syntax of a condition with the C parser, before any request.
+-- By default the syntax current servers accept: `startswith`, `endswith`, a
+-- general `not (...)` and quoted dates are refused with a hint (`like 'x%'`;
+-- `not like`, `not in`, `not contains`; an unquoted date).
 -- @function check_condition
--- @string s the condition text
+-- @string s the condition text (or a condition value)
+-- @string[opt="apitoken"] dialect "apicredentials" for the brief's syntax, "any" for either
 -- @treturn[1] boolean true when the condition parses
 -- @treturn[2] nil
 -- @treturn[2] string a message naming the column of the fault
+-- @treturn[2] integer the column
+-- @raise cwa.Error InvalidArgument for an unknown dialect
 -- @usage assert(cwa.check_condition("Status = 'Online' and Client.Id = 100"))
+-- @usage assert(cwa.check_condition("Name startswith 'A'", "apicredentials"))
+
+--- Marks a table to be encoded as a JSON array in bodies, empty or not
+-- (lua-cjson writes an empty table as `{}`). The table is marked, not copied.
+-- @function array
+-- @tparam[opt] table t a list; nil makes a new empty one
+-- @treturn table t
+-- @raise cwa.Error InvalidArgument for a table with a metatable of its own
+-- @usage client:post("/Some/Route", {EntityIds = cwa.array{}}) -- sends "EntityIds":[]
 
 local invalid = errors.invalid
 
@@ -162,7 +179,7 @@ end
 
 --- One computer by id with the default client.
 -- @function computer
--- @param id integer or plain identifier
+-- @param id an integer or a string of decimal digits
 -- @tparam[opt] table query
 -- @treturn table the record
 -- @raise cwa.Error NotFound, InvalidArgument for a bad id

@@ -42,6 +42,38 @@ function options.integer(who, v, lo, hi)
   return v
 end
 
+--- An id as the spec types it: an integer (a whole float is converted) or a
+-- string of decimal digits ("42"), at least lo; raises InvalidArgument.
+-- Everything else (1e300, math.huge, 2^63, 1.5, "4x", " 42") is refused:
+-- an id goes into a path or a body, where no text but digits belongs.
+-- @string who the call and argument at fault, e.g. "computer"
+-- @param v the value
+-- @int[opt=0] lo
+-- @treturn integer
+function options.id(who, v, lo)
+  local n
+  if math.type(v) == "integer" then
+    n = v
+  elseif type(v) == "number" then
+    if v == math.floor(v) and v > -2^53 and v < 2^53 then n = math.tointeger(v) end
+  elseif type(v) == "string" then
+    -- 19 digits or fewer fit an integer when their value does; tointeger
+    -- refuses the floats that tonumber makes of larger values
+    if #v <= 19 and v:match("^%d+$") then n = math.tointeger(tonumber(v)) end
+  elseif v == nil then
+    invalid(who, "id is required")
+  end
+  if not n then
+    invalid(who, "id must be an integer or a string of decimal digits, got " ..
+      (type(v) == "string" and ("%q"):format(v:sub(1, 40)) or describe(v)))
+  end
+  lo = lo or 0
+  if n < lo then
+    invalid(who, lo == 0 and "id must not be negative" or ("id must be at least %d (got %d)"):format(lo, n))
+  end
+  return n
+end
+
 --- A positive finite number; raises InvalidArgument naming what it must be.
 -- @string who
 -- @param v

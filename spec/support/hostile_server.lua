@@ -329,6 +329,22 @@ function scenarios.echo(req)
   end
 end
 
+-- A server whose commands have only the item route (.../CommandExecute/77):
+-- the spec's list route (?ids=77) is 404; the command is Sent on the first
+-- two reads, then Success.
+function scenarios.command_item_route(req)
+  if req.login or not authorized(req) then return nil end
+  local lower = req.path:lower()
+  if not lower:match("^" .. BASE:lower() .. "/computers/%d+/commandexecute") then return nil end
+  if req.method == "POST" then return json(200, {Id = 77, Status = "Pending"}) end
+  if lower:match("/commandexecute/77$") then
+    state.command_reads = (state.command_reads or 0) + 1
+    if state.command_reads <= 2 then return json(200, {Id = 77, Status = "Sent"}) end
+    return json(200, {Id = 77, Status = "Success", Output = "done"})
+  end
+  return json(404, {Message = "No route " .. req.path})
+end
+
 -- Control characters and terminal escapes in cells, column names, errors.
 local EVIL = "\27]0;pwned\7\27[31mred\27[0m\8\r"
 function scenarios.terminal(req)
