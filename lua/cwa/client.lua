@@ -255,8 +255,8 @@ local function pager_options(self, path, opts, who)
     if not ok then invalid(who, "condition must be a string or a condition value") end
     -- an empty condition is a builder bug more often than a wish for everything
     if not text:find("%S") then invalid(who, "condition is empty (pass nil to list everything)") end
-    local ok, message = cond.check(text, check_dialect(self))
-    if not ok then invalid(who, "condition: " .. message) end
+    local valid, message = cond.check(text, check_dialect(self))
+    if not valid then invalid(who, "condition: " .. message) end
     po.condition = text
   end
   if opts.order_by ~= nil then
@@ -280,8 +280,11 @@ end
 -- Returns a closing value: leaving the loop early cancels the pages in flight.
 -- An error (after the retry policy is spent) is raised, never a silent end.
 -- @string path e.g. "/Computers" or "/Computers/42/Software"
--- @tparam[opt] table opts `condition`, `page_size`, `order_by`, `fields`, `exclude_fields`,
---   `expand`, `ids`, `limit`, `start_page`, `consistent`
+-- @tparam[opt] table opts `condition` (checked before sending, in the syntax of the
+--   client's dialect once known, else current servers'), `page_size`, `order_by`, `fields`,
+--   `exclude_fields`, `expand`, `ids` (integers or decimal strings, a list or a comma list),
+--   `limit`, `start_page`, `consistent`, and `query` for other parameters (the keys that
+--   the pager and these options set, page to expand, in any case, are refused)
 -- @treturn function the iterator, giving one record (a table) a call
 -- @return nil
 -- @return nil
