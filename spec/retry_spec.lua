@@ -30,18 +30,7 @@ local function logged_client(sim, opts, lines)
   return helper.new(sim, o)
 end
 
--- The seconds each request waited in the client's queue before it was sent
--- ("wait 95ms" in its debug line): under a limit, the rate limiter's doing.
--- Unlike the wall time of a run, a busy machine only shortens these waits,
--- since tokens accrue while the client is slow.
-local function waits_of(lines)
-  local waits = {}
-  for _, line in ipairs(lines) do
-    local ms = line:match(" attempt %d+ wait (%d+)ms ")
-    if ms then waits[#waits + 1] = tonumber(ms) / 1000 end
-  end
-  return waits
-end
+local waits_of = helper.waits
 
 -- How many waits were at least `floor` seconds, and their sum.
 local function delayed(waits, floor)

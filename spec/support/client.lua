@@ -32,6 +32,20 @@ function M.ids(iter, field)
   return n, seen, dup
 end
 
+-- The seconds each request waited in the client's queue before it was sent
+-- ("wait 95ms" in its debug line, `lines` collected by a log function):
+-- under a limit, the rate limiter's doing. Unlike the wall time of a run, a
+-- busy machine only shortens these waits, since tokens accrue while the
+-- client is slow.
+function M.waits(lines)
+  local waits = {}
+  for _, line in ipairs(lines) do
+    local ms = line:match(" attempt %d+ wait (%d+)ms ")
+    if ms then waits[#waits + 1] = tonumber(ms) / 1000 end
+  end
+  return waits
+end
+
 function M.monotime()
   local p = io.popen("date +%s.%N")
   local t = tonumber(p:read("l"))
