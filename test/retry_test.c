@@ -45,7 +45,8 @@ UNIT_TEST(retry_never_client_errors)
 UNIT_TEST(retry_network_errors)
 {
     CHECK(cwa_retry_classify(0, 0, CWA_NET_CONNECT, 0) == CWA_RETRY_BACKOFF);
-    CHECK(cwa_retry_classify(0, 0, CWA_NET_RESOLVE, 0) == CWA_RETRY_BACKOFF);
+    CHECK(cwa_retry_classify(0, 0, CWA_NET_RESOLVE, 0) == CWA_RETRY_NO);
+    CHECK(cwa_retry_classify(1, 0, CWA_NET_RESOLVE, 0) == CWA_RETRY_NO);
     CHECK(cwa_retry_classify(1, 0, CWA_NET_CONNECT, 0) == CWA_RETRY_BACKOFF);
     static const cwa_net_error maybe[] = {CWA_NET_SEND, CWA_NET_RECV, CWA_NET_TIMEOUT, CWA_NET_OTHER};
     for (size_t k = 0; k < 4; k++) {

@@ -410,6 +410,91 @@ UNIT_TEST(url_full_request_url)
     cwa_buf_free(&b);
 }
 
+static char *api_url(const char *base, const char *path)
+{
+    cwa_buf b = {0};
+    if (cwa_buf_puts(&b, base) != 0 || cwa_url_append_api_path(&b, path, strlen(path)) != 0) {
+        cwa_buf_free(&b);
+        return NULL;
+    }
+    return cwa_buf_steal(&b, NULL);
+}
+
+UNIT_TEST(url_api_path_v2)
+{
+    static const char *const cases[][2] = {
+        {"/v2/Contacts", "https://h/cwa/api/v2/Contacts"},
+        {"v2/Contacts/7", "https://h/cwa/api/v2/Contacts/7"},
+        {"/V2/Scripts", "https://h/cwa/api/v2/Scripts"},
+        {"/v2/groups/3/computers", "https://h/cwa/api/v2/groups/3/computers"},
+        /* only a first segment that is exactly v2 */
+        {"/Computers/v2/x", "https://h/cwa/api/v1/Computers/v2/x"},
+        {"/v2x/Contacts", "https://h/cwa/api/v1/v2x/Contacts"},
+        {"/v2", "https://h/cwa/api/v1/v2"},
+        {"/Computers", "https://h/cwa/api/v1/Computers"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *u = api_url("https://h/cwa/api/v1", cases[k][0]);
+        CHECK_STR(u, cases[k][1]);
+        free(u);
+    }
+    cwa_buf b = {0};
+    /* refused paths and a base that is not a server's leave out unchanged */
+    CHECK(cwa_buf_puts(&b, "https://h/cwa/api/v1") == 0);
+    CHECK(cwa_url_append_api_path(&b, "/v2/../x", 8) == -1);
+    CHECK(cwa_url_append_api_path(&b, "/v2/a?b", 7) == -1);
+    CHECK_STR(b.data, "https://h/cwa/api/v1");
+    cwa_buf_reset(&b);
+    CHECK(cwa_buf_puts(&b, "https://h/other") == 0);
+    CHECK(cwa_url_append_api_path(&b, "/v2/Contacts", 12) == -1);
+    CHECK_STR(b.data, "https://h/other");
+    cwa_buf_free(&b);
+}
+
+UNIT_TEST(url_api_rel)
+{
+    size_t n = strlen("https://h/cwa/api/v1");
+    CHECK_STR(cwa_url_api_rel("https://h/cwa/api/v1/Computers/1?page=2", n), "/Computers/1?page=2");
+    CHECK_STR(cwa_url_api_rel("https://h/cwa/api/v2/Contacts", n), "/v2/Contacts");
+    CHECK_STR(cwa_url_api_rel("https://h/cwa/api/v1", n), "");
+    CHECK_STR(cwa_url_api_rel("https://h", n), "");
+    CHECK_STR(cwa_url_api_rel(NULL, n), "");
+}
+
+UNIT_TEST(url_query_keys_compare_case_insensitively)
+{
+    cwa_buf b = {0};
+    CHECK(cwa_buf_puts(&b, "https://h/cwa/api/v1/Computers") == 0);
+    CHECK(!cwa_url_has_query_key(b.data, "page"));
+    CHECK(cwa_url_append_query(&b, 1, "pageSize", "5", 1) == 0);
+    CHECK(cwa_url_append_query(&b, 0, "order by", "a", 1) == 0);
+    CHECK(cwa_url_append_query(&b, 0, "empty", NULL, 0) == 0);
+    CHECK(cwa_url_append_query(&b, 0, "\xc3\x84x", "1", 1) == 0);
+    CHECK(cwa_url_has_query_key(b.data, "pageSize"));
+    CHECK(cwa_url_has_query_key(b.data, "PAGESIZE"));
+    CHECK(cwa_url_has_query_key(b.data, "Order By"));
+    CHECK(cwa_url_has_query_key(b.data, "EMPTY"));
+    CHECK(cwa_url_has_query_key(b.data, "\xc3\x84X"));
+    /* prefixes, longer keys, values and escapes are not keys */
+    CHECK(!cwa_url_has_query_key(b.data, "page"));
+    CHECK(!cwa_url_has_query_key(b.data, "pageSizes"));
+    CHECK(!cwa_url_has_query_key(b.data, "5"));
+    CHECK(!cwa_url_has_query_key(b.data, "order%20by"));
+    CHECK(!cwa_url_has_query_key(b.data, "order+by"));
+    CHECK(!cwa_url_has_query_key(b.data, "\xc3\xa4x"));
+    CHECK(!cwa_url_has_query_key(b.data, ""));
+    CHECK(!cwa_url_has_query_key("https://h/x", "x"));
+    CHECK(!cwa_url_has_query_key(NULL, "x"));
+    CHECK(cwa_url_key_eq("orderBy", "ORDERBY"));
+    CHECK(cwa_url_key_eq("", ""));
+    CHECK(!cwa_url_key_eq("orderBy", "orderBy "));
+    CHECK(!cwa_url_key_eq("page", "pageSize"));
+    char err[200];
+    CHECK(cwa_url_dup_key("PageSize", err, sizeof err) == -1);
+    CHECK(strstr(err, "'PageSize' given twice") != NULL);
+    cwa_buf_free(&b);
+}
+
 UNIT_TEST(url_survives_random_bytes)
 {
     /* Mutated servers and paths: whatever is accepted must stay within the

@@ -455,11 +455,13 @@ cwa_req *lcwa_request_args(lua_State *L, lcwa_client *lc)
         lua_rawgeti(L, pairs, (lua_Integer)(2 * i + 1));
         lua_rawgeti(L, pairs, (lua_Integer)(2 * i + 2));
         const char *v = lua_tolstring(L, -1, &n);
-        int rc = cwa_req_query(r, lua_tostring(L, -2), v, n);
+        int rc = cwa_req_query(r, lua_tostring(L, -2), v, n, &err);
         lua_pop(L, 2);
         if (rc != 0) {
             cwa_req_free(r);
-            lcwa_raise_code(L, CWA_E_NOMEM, "out of memory");
+            lcwa_push_error(L, &err);
+            cwa_error_clear(&err);
+            lua_error(L);
         }
     }
     lua_pop(L, 1);

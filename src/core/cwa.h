@@ -218,11 +218,14 @@ void cwa_client_settings(const cwa_client *c, cwa_config *out);
 typedef enum cwa_method { CWA_GET = 0, CWA_POST, CWA_PUT, CWA_PATCH, CWA_DELETE } cwa_method;
 
 /* A request for path (relative to the API base, checked: InvalidArgument on
- * '..', '?', control characters). body may be NULL. NULL with err. */
+ * '..', '?', control characters; "/v2/..." goes to /cwa/api/v2/...). body
+ * may be NULL. NULL with err. */
 cwa_req *cwa_req_new(cwa_client *c, cwa_method method, const char *path, size_t pathlen,
                      const char *body, size_t bodylen, cwa_error *err);
-/* Adds ?key=value (encoded). 0, or -1 when memory ran out. */
-int cwa_req_query(cwa_req *r, const char *key, const char *value, size_t vlen);
+/* Adds ?key=value (encoded). 0, or -1 with err: InvalidArgument naming the
+ * key when the URL carries it already (in any case: servers answer a
+ * repeated key with 400), OutOfMemory. */
+int cwa_req_query(cwa_req *r, const char *key, const char *value, size_t vlen, cwa_error *err);
 /* Queues the request. */
 void cwa_req_submit(cwa_req *r);
 /* Cancels (if in flight) and frees. */
@@ -262,8 +265,9 @@ typedef struct cwa_pager_opts {
 } cwa_pager_opts;
 
 /* Takes ownership of nothing; copies path, options and the extra query
- * pairs (keys[i] = values[i], n pairs; page, pageSize and condition are the
- * pager's own). */
+ * pairs (keys[i] = values[i], n pairs). page, pageSize, condition and, when
+ * consistent, orderBy are the pager's own: given among the pairs, as a key
+ * given twice (keys compare case-insensitively), they are InvalidArgument. */
 cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *opts,
                          const char *const *keys, const char *const *values, size_t n, cwa_error *err);
 /* Blocks until the next page in order is complete. 1: *page is that page's

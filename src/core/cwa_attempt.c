@@ -51,8 +51,8 @@ static int retry(cwa_client *c, cwa_req *r, cwa_retry_action action)
     /* a long wait is worth a warning: an unattended run is not silent */
     cwa__log(c, delay > 5 ? CWA_LOG_WARN : CWA_LOG_INFO,
              "%s %s: %s, retrying in %.2fs (attempt %d of %d)", cwa__method_name(r->method),
-             r->url.data + strlen(c->server.base), r->err.message, delay, r->attempts + 1,
-             c->cfg.retries + 1);
+             cwa_url_api_rel(r->url.data, strlen(c->server.base)), r->err.message, delay,
+             r->attempts + 1, c->cfg.retries + 1);
     cwa__requeue(c, r, at);
     return 1;
 }
@@ -170,7 +170,7 @@ static void data_complete(cwa_client *c, cwa_req *r, CURLcode rc)
         if (!r->replayed) {
             r->replayed = 1;
             cwa__log(c, CWA_LOG_INFO, "%s %s: 401 with a token, logging in again and replaying",
-                     cwa__method_name(r->method), r->url.data + strlen(c->server.base));
+                     cwa__method_name(r->method), cwa_url_api_rel(r->url.data, strlen(c->server.base)));
             cwa__requeue(c, r, 0);
             return;
         }
@@ -190,7 +190,7 @@ static void log_attempt(cwa_client *c, cwa_req *r, CURLcode rc)
     if (!c->cfg.hooks.log)
         return;
     double ms = (cwa_time_mono() - r->started) * 1000;
-    const char *path = r->url.data + strlen(c->server.base);
+    const char *path = cwa_url_api_rel(r->url.data, strlen(c->server.base));
     if (rc != CURLE_OK)
         cwa__log(c, CWA_LOG_DEBUG, "%s %s -> %s attempt %d wait %.0fms %.0fms",
                  cwa__method_name(r->method), path, curl_easy_strerror(rc), r->attempts,

@@ -128,6 +128,60 @@ static const char *scrubbed(const cwa_client *c, const char *s)
     return s;
 }
 
+/* Adds one of the server's texts to out (cap bytes): "key: text", or the
+ * text alone without a key; "; " between texts. */
+static void add_detail(const cwa_client *c, char *out, size_t cap, const char *key, const char *text)
+{
+    size_t n = strlen(out);
+    if (!text || !text[0] || n + 1 >= cap)
+        return;
+    int keyed = key && key[0];
+    snprintf(out + n, cap - n, "%s%s%s%s", n ? "; " : "", keyed ? scrubbed(c, key) : "",
+             keyed ? ": " : "", scrubbed(c, text));
+}
+
+/* What ModelState ({field: [texts]} or {field: text}) and errors[]
+ * ([{message}] or [text]) say was wrong, where Message often says only that
+ * something was ("The request is invalid."); an errors[] text that repeats
+ * msg is left out. */
+static void details_text(const cwa_client *c, const cJSON *root, const char *msg, char *out, size_t cap)
+{
+    const cJSON *item, *text;
+    out[0] = '\0';
+    const cJSON *ms = cwa_json_get(root, "ModelState");
+    if (cJSON_IsObject(ms)) {
+        cJSON_ArrayForEach(item, ms)
+        {
+            if (cJSON_IsString(item))
+                add_detail(c, out, cap, item->string, item->valuestring);
+            else if (cJSON_IsArray(item)) {
+                cJSON_ArrayForEach(text, item)
+                {
+                    if (cJSON_IsString(text))
+                        add_detail(c, out, cap, item->string, text->valuestring);
+                }
+            }
+        }
+    }
+    const cJSON *errs = cwa_json_get(root, "errors");
+    if (cJSON_IsArray(errs)) {
+        cJSON_ArrayForEach(item, errs)
+        {
+            const char *t = cJSON_IsString(item) ? item->valuestring : cwa_json_string(item, "message");
+            if (t && !(msg && strcmp(scrubbed(c, t), msg) == 0))
+                add_detail(c, out, cap, NULL, t);
+        }
+    }
+}
+
+/* Between the server's message and its details: "The request is invalid.
+ * orderBy: ...", "Bad request: ...". */
+static const char *detail_sep(const char *msg)
+{
+    size_t n = strlen(msg);
+    return n && strchr(".:;!?", msg[n - 1]) ? " " : ": ";
+}
+
 /* Reads {"error":{code,message,details}}, {code,message,errors[]},
  * {Message, ModelState}, a JSON string, text or HTML into e, with the
  * client's secrets as ***. */
@@ -140,6 +194,7 @@ void cwa__error_from_body(cwa_error *e, const cwa_req *r)
 
     cJSON *root = len ? cJSON_ParseWithLength(body, len) : NULL;
     const char *msg = NULL, *code = NULL;
+    char details[sizeof e->message] = "";
     if (root) {
         const cJSON *inner = cwa_json_get(root, "error");
         if (cJSON_IsObject(inner)) {
@@ -159,19 +214,17 @@ void cwa__error_from_body(cwa_error *e, const cwa_req *r)
             else if (cwa_json_get(root, "ModelState"))
                 keep_details(e, cwa_json_get(root, "ModelState"));
         }
-        if (!msg) {
-            const cJSON *errs = cwa_json_get(root, "errors");
-            if (cJSON_IsArray(errs))
-                msg = cwa_json_string(cJSON_GetArrayItem(errs, 0), "message");
-        }
+        msg = scrubbed(r->client, msg);
+        if (cJSON_IsObject(root) && !inner)
+            details_text(r->client, root, msg, details, sizeof details);
     }
-    msg = scrubbed(r->client, msg);
     code = scrubbed(r->client, code);
-    if (msg && code && strcmp(code, what) != 0)
-        snprintf(e->message, sizeof e->message, "%s (%s)", msg, code);
-    else if (msg)
-        snprintf(e->message, sizeof e->message, "%s", msg);
-    else if (len == 0)
+    if (msg || details[0]) {
+        const char *sep = msg && details[0] ? detail_sep(msg) : "";
+        int coded = code && strcmp(code, what) != 0;
+        snprintf(e->message, sizeof e->message, "%s%s%s%s%s%s", msg ? msg : "", sep, details,
+                 coded ? " (" : "", coded ? code : "", coded ? ")" : "");
+    } else if (len == 0)
         snprintf(e->message, sizeof e->message, "HTTP %ld with an empty body", r->status);
     else {
         cwa_scrub_excerpt(&r->client->secrets, body, len, 160, excerpt, sizeof excerpt);

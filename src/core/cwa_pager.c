@@ -125,6 +125,35 @@ static long page_of_record(long start, long records, long size)
     return pages > LONG_MAX - start + 1 ? LONG_MAX : start + pages - 1;
 }
 
+/* Every page would carry a key twice: the server would answer 400. */
+static int check_keys(const char *const *keys, size_t n, int consistent, char *msg, size_t cap)
+{
+    static const char *const own[] = {"page", "pageSize", "condition"};
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) {
+            if (cwa_url_key_eq(keys[i], own[k])) {
+                snprintf(msg, cap,
+                         "query: parameter '%.64s' is the pager's own (use the options start_page, "
+                         "page_size and condition)",
+                         keys[i]);
+                return -1;
+            }
+        }
+        if (consistent && cwa_url_key_eq(keys[i], "orderBy")) {
+            snprintf(msg, cap,
+                     "query: parameter '%.64s' cannot be given with consistent (the pager "
+                     "orders by the id)",
+                     keys[i]);
+            return -1;
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (cwa_url_key_eq(keys[i], keys[k]))
+                return cwa_url_dup_key(keys[i], msg, cap);
+        }
+    }
+    return 0;
+}
+
 cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *opts,
                          const char *const *keys, const char *const *values, size_t n, cwa_error *err)
 {
@@ -142,7 +171,8 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
         cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "consistent: needs the collection's id field");
         return NULL;
     }
-    if (cwa_url_check_path(path, strlen(path), msg, sizeof msg) != 0) {
+    if (cwa_url_check_path(path, strlen(path), msg, sizeof msg) != 0 ||
+        check_keys(keys, n, opts->consistent, msg, sizeof msg) != 0) {
         cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "%s", msg);
         return NULL;
     }
@@ -227,9 +257,11 @@ static void drop_after(cwa_pager *p, long last)
 
 static void page_done(cwa_req *r, void *ctx);
 
+/* cwa_pager_new refused the keys that could clash: only memory fails here. */
 static int add_query(cwa_req *r, const char *key, const char *value)
 {
-    return cwa_req_query(r, key, value, strlen(value));
+    cwa_error err = {0};
+    return cwa_req_query(r, key, value, strlen(value), &err);
 }
 
 /* A page request, not yet submitted: NULL when memory runs out. */

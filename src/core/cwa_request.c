@@ -34,7 +34,7 @@ cwa_req *cwa_req_new(cwa_client *c, cwa_method method, const char *path, size_t 
     }
     cwa_req *r = cwa__req_alloc(c, method, KIND_DATA);
     if (!r || cwa_buf_puts(&r->url, c->server.base) != 0 ||
-        cwa_url_append_path(&r->url, path, pathlen) != 0) {
+        cwa_url_append_api_path(&r->url, path, pathlen) != 0) {
         cwa_req_free(r);
         cwa_error_set(err, CWA_E_NOMEM, "out of memory");
         return NULL;
@@ -53,12 +53,20 @@ cwa_req *cwa_req_new(cwa_client *c, cwa_method method, const char *path, size_t 
     return r;
 }
 
-int cwa_req_query(cwa_req *r, const char *key, const char *value, size_t vlen)
+int cwa_req_query(cwa_req *r, const char *key, const char *value, size_t vlen, cwa_error *err)
 {
-    int rc = cwa_url_append_query(&r->url, !r->has_query, key, value, vlen);
-    if (rc == 0)
-        r->has_query = 1;
-    return rc;
+    char msg[256];
+    if (cwa_url_has_query_key(r->url.data, key)) {
+        cwa_url_dup_key(key, msg, sizeof msg);
+        cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "%s", msg);
+        return -1;
+    }
+    if (cwa_url_append_query(&r->url, !r->has_query, key, value, vlen) != 0) {
+        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+        return -1;
+    }
+    r->has_query = 1;
+    return 0;
 }
 
 static void unlink_pending(cwa_client *c, cwa_req *r)

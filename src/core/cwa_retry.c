@@ -6,8 +6,10 @@ cwa_retry_action cwa_retry_classify(int idempotent, int status, cwa_net_error ne
 {
     switch (net) {
     case CWA_NET_NONE: break;
-    case CWA_NET_CONNECT:
-    case CWA_NET_RESOLVE: return CWA_RETRY_BACKOFF;
+    case CWA_NET_CONNECT: return CWA_RETRY_BACKOFF;
+    /* a name that does not resolve now will not in the next second either:
+     * a typo in the server, said at once */
+    case CWA_NET_RESOLVE: return CWA_RETRY_NO;
     case CWA_NET_TLS: return CWA_RETRY_NO;
     case CWA_NET_SEND:
     case CWA_NET_RECV:

@@ -11,7 +11,9 @@
  *                              else BACKOFF (a proxy may answer 503 after
  *                              the server acted on a POST)
  *   500, 502, 504              BACKOFF only when idempotent
- *   CONNECT, RESOLVE           BACKOFF for any method (nothing was sent)
+ *   CONNECT                    BACKOFF for any method (nothing was sent)
+ *   RESOLVE                    NO (a name that does not resolve is a wrong
+ *                              server name far more often than a blip)
  *   SEND, RECV, TIMEOUT, OTHER BACKOFF only when idempotent (the request may
  *                              have been acted on)
  *   TLS                        NO (certificate problems do not heal)

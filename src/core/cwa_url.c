@@ -385,3 +385,99 @@ int cwa_url_append_query(cwa_buf *out, int first, const char *key, const char *v
     encode_into(out, value, vlen);
     return 0;
 }
+
+/* The base every server gets (cwa_url_parse_server), whose version segment
+ * a v2 path replaces. */
+static const char api_v1[] = "/cwa/api/v1";
+
+static size_t v2_prefix(const char *path, size_t len)
+{
+    size_t skip = len > 0 && path[0] == '/';
+    if (len - skip >= 3 && ieq_prefix(path + skip, 3, "v2/"))
+        return skip + 2; /* keeps the '/' after "v2" */
+    return 0;
+}
+
+int cwa_url_append_api_path(cwa_buf *out, const char *path, size_t len)
+{
+    if (!out || !path)
+        return -1;
+    size_t v2 = v2_prefix(path, len), n = sizeof api_v1 - 1;
+    if (!v2)
+        return cwa_url_append_path(out, path, len);
+    if (out->len < n || memcmp(out->data + out->len - n, api_v1, n) != 0 ||
+        cwa_url_check_path(path, len, NULL, 0) != 0)
+        return -1;
+    out->data[out->len - 1] = '2';
+    if (cwa_url_append_path(out, path + v2, len - v2) != 0) {
+        out->data[out->len - 1] = '1';
+        return -1;
+    }
+    return 0;
+}
+
+const char *cwa_url_api_rel(const char *url, size_t base_len)
+{
+    if (!url || strlen(url) < base_len)
+        return "";
+    /* ".../cwa/api/v2/Contacts": the "/v2" is the caller's */
+    if (base_len >= 3 && memcmp(url + base_len - 3, "/v2", 3) == 0)
+        return url + base_len - 3;
+    return url + base_len;
+}
+
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+int cwa_url_key_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        if (lower(*a) != lower(*b))
+            return 0;
+    }
+    return *a == *b;
+}
+
+/* 1 when the encoded key of n bytes at enc is key once encoded, letters
+ * compared in any case (the escapes are upper-case hex on both sides). */
+static int encoded_key_is(const char *enc, size_t n, const char *key)
+{
+    size_t i = 0;
+    for (; *key; key++) {
+        unsigned char c = (unsigned char)*key;
+        if (is_unreserved(c)) {
+            if (i >= n || lower(enc[i]) != lower((char)c))
+                return 0;
+            i++;
+        } else {
+            if (n - i < 3 || enc[i] != '%' || enc[i + 1] != hexdigits[c >> 4] ||
+                enc[i + 2] != hexdigits[c & 15])
+                return 0;
+            i += 3;
+        }
+    }
+    return i == n;
+}
+
+int cwa_url_has_query_key(const char *url, const char *key)
+{
+    const char *p = url && key ? strchr(url, '?') : NULL;
+    while (p) {
+        p++;
+        size_t n = strcspn(p, "=&");
+        if (encoded_key_is(p, n, key))
+            return 1;
+        p = strchr(p, '&');
+    }
+    return 0;
+}
+
+int cwa_url_dup_key(const char *key, char *err, size_t errlen)
+{
+    return fail(err, errlen,
+                "query: parameter '%.64s' given twice (keys compare case-insensitively, and "
+                "servers answer 400 to a repeated key)",
+                key);
+}

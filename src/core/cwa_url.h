@@ -44,6 +44,23 @@
  * cwa_url_append_query: appends "?key=value" (first != 0) or "&key=value",
  * both encoded with cwa_url_encode (a space is %20, never '+'). key is a
  * C string; value is vlen bytes (NULL allowed when vlen is 0). 0 or -1.
+ *
+ * cwa_url_append_api_path: cwa_url_append_path for a path of the API, to a
+ * server's base (".../cwa/api/v1") in `out`: a path starting with "/v2/" or
+ * "v2/" (any case, as servers read paths) goes under ".../cwa/api/v2"
+ * instead, without its "v2" segment. 0, or -1 (out unchanged).
+ *
+ * cwa_url_api_rel: the path of url (built by cwa_url_append_api_path on a
+ * base of base_len bytes) as the caller gave it: "/Computers/1",
+ * "/v2/Contacts".
+ *
+ * cwa_url_has_query_key: 1 when the query of url (built with
+ * cwa_url_append_query) already carries key, comparing keys as servers do,
+ * ASCII case-insensitively; else 0.
+ *
+ * cwa_url_key_eq: the same comparison of two keys as given (not encoded).
+ *
+ * cwa_url_dup_key: writes the message for a key given twice; returns -1.
  */
 #ifndef CWA_URL_H
 #define CWA_URL_H
@@ -65,5 +82,10 @@ int cwa_url_parse_server(const char *server, int allow_http, cwa_server *out, ch
 int cwa_url_check_path(const char *path, size_t len, char *err, size_t errlen);
 int cwa_url_append_path(cwa_buf *out, const char *path, size_t len);
 int cwa_url_append_query(cwa_buf *out, int first, const char *key, const char *value, size_t vlen);
+int cwa_url_append_api_path(cwa_buf *out, const char *path, size_t len);
+const char *cwa_url_api_rel(const char *url, size_t base_len);
+int cwa_url_has_query_key(const char *url, const char *key);
+int cwa_url_key_eq(const char *a, const char *b);
+int cwa_url_dup_key(const char *key, char *err, size_t errlen);
 
 #endif
