@@ -76,6 +76,20 @@ function Client:token()
   return self._core:token()
 end
 
+--- Ends the session: revokes the token on the server (`POST /apitoken/Disable`
+-- on the apitoken dialect; the brief's APICredentials has no such route, so
+-- there the token is only forgotten), then forgets the token and its
+-- `token_cache` entry. Without a token it does nothing and sends nothing; the
+-- next call logs in again. A token the server already refuses counts as
+-- revoked. When the server fails to revoke it (a 500, the network), the token
+-- is forgotten all the same and the error is raised: the server may accept
+-- the token until it expires.
+-- @raise cwa.Error ServerError, Network, Timeout, ... when the server did not revoke it
+-- @usage client:logout()
+function Client:logout()
+  self._core:logout()
+end
+
 --- "apitoken" or "apicredentials" once the client has logged in.
 -- @treturn ?string the dialect, nil before the first login
 -- @usage client:token(); print(client:dialect())

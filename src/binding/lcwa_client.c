@@ -519,6 +519,20 @@ static int client_token(lua_State *L)
     return rc == 0 ? 2 : lua_error(L);
 }
 
+/* client:logout(): revokes the token on the server and forgets it */
+static int client_logout(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    cwa_error err = {0};
+    lcwa_enter(lc, L, 1);
+    int rc = cwa_client_logout(lc->client, &err);
+    if (rc != 0)
+        lcwa_push_failure(L, lc, 1, &err);
+    lcwa_leave(lc);
+    cwa_error_clear(&err);
+    return rc == 0 ? 0 : lua_error(L);
+}
+
 /* client:dialect() -> "apitoken" | "apicredentials" | nil (not logged in yet) */
 static int client_dialect(lua_State *L)
 {
@@ -689,6 +703,17 @@ static const luaL_Reg client_methods[] = {
      * @usage local _, expires = client:token()
      */
     {"token", client_token},
+    /***
+     * Ends the session: revokes the token on the server (apitoken dialect:
+     * POST /apitoken/Disable; the brief's APICredentials has no such route),
+     * then forgets it and its token_cache entry. Without a token it sends
+     * nothing; the next call logs in again.
+     * @function Client:logout
+     * @raise cwa.Error when the server did not revoke the token (the token is
+     *   forgotten all the same)
+     * @usage client:logout()
+     */
+    {"logout", client_logout},
     /***
      * The dialect the server speaks, once logged in.
      * @function Client:dialect

@@ -199,6 +199,18 @@ void cwa_client_free(cwa_client *c);
  * first when there is none. */
 int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_error *err);
 
+/* Ends the session: on the apitoken dialect revokes the token on the server
+ * (POST /apitoken/Disable {SecurityToken}; the brief's APICredentials has
+ * no such route), then forgets it, its refresh token and its token_cache
+ * entry. Without a token it does nothing and sends nothing, so a second
+ * call is free; the next call logs in again. A token the server already
+ * refuses (401) counts as revoked. When the revocation fails otherwise
+ * (the server's 500, the network) the token is forgotten all the same,
+ * and -1 with err says that the server may still accept it until it
+ * expires. A login or refresh in flight is waited for first, so the token
+ * it brings is the one revoked. */
+int cwa_client_logout(cwa_client *c, cwa_error *err);
+
 /* "apitoken" or "apicredentials" once known (after the first login), else NULL. */
 const char *cwa_client_dialect(const cwa_client *c);
 

@@ -515,3 +515,63 @@ const char *cwa_client_dialect(const cwa_client *c)
         return NULL;
     return login_dialect(c) == CWA_AUTH_APICREDENTIALS ? "apicredentials" : "apitoken";
 }
+
+/* POST /apitoken/Disable {SecurityToken}: 0 when the server revoked the
+ * token or refuses it already (401), else -1 with err. */
+static int revoke(cwa_client *c, cwa_error *err)
+{
+    cJSON *obj = cJSON_CreateObject();
+    if (obj)
+        cJSON_AddStringToObject(obj, "SecurityToken", c->token);
+    char *body = print_and_wipe(obj);
+    if (!body) {
+        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+        return -1;
+    }
+    static const char path[] = "/apitoken/Disable";
+    cwa_req *r = cwa_req_new(c, CWA_POST, path, sizeof path - 1, body, strlen(body), err);
+    cwa_str_wipe_free(&body);
+    if (!r)
+        return -1;
+    /* a 401 says the token is gone already: logging in again only to
+     * revoke the new token would be a wasted login */
+    r->replayed = 1;
+    /* a token about to be revoked is not worth refreshing meanwhile */
+    c->refresh_at = c->token_expires;
+    int rc = cwa_client_run(c, r, -1, err);
+    if (rc == 1 && r->err.code != CWA_OK && r->status != 401) {
+        cwa_error_move(err, &r->err);
+        size_t n = strlen(err->message);
+        snprintf(err->message + n, sizeof err->message - n,
+                 " (logout: the token is forgotten here, but the server may accept it until it "
+                 "expires)");
+        rc = -1;
+    }
+    cwa_req_free(r);
+    return rc < 0 ? -1 : 0;
+}
+
+int cwa_client_logout(cwa_client *c, cwa_error *err)
+{
+    /* a login or refresh under way would bring a token nobody revokes */
+    while (c->auth_req && c->auth_req->state == REQ_FLIGHT)
+        if (cwa__step(c, 1.0, err) < 0)
+            return -1;
+    if (c->auth_req) {
+        cwa_req *q = c->auth_req;
+        c->auth_req = NULL;
+        cwa_req_free(q);
+    }
+    cwa__auth_reset_failure(c);
+    if (!c->token)
+        return 0;
+    cwa__token_cache_forget(c, c->token);
+    int rc = 0;
+    /* the brief's APICredentials has no revocation; an expired token needs none */
+    if (login_dialect(c) == CWA_AUTH_APITOKEN && cwa_time_now() < c->token_expires)
+        rc = revoke(c, err);
+    cwa_str_wipe_free(&c->token);
+    cwa_str_wipe_free(&c->refresh_token);
+    cwa__log(c, CWA_LOG_INFO, "logged out%s", rc == 0 ? "" : " (the server did not revoke the token)");
+    return rc;
+}

@@ -201,5 +201,7 @@ void cwa__auth_free(cwa_client *c);
  * user; -1 (InvalidArgument) when the file is readable by others. */
 int cwa__token_cache_load(cwa_client *c, cwa_error *err);
 void cwa__token_cache_store(cwa_client *c);
+/* Removes the cache file when it holds token (a logout's). */
+void cwa__token_cache_forget(cwa_client *c, const char *token);
 
 #endif

@@ -21,10 +21,11 @@ static const char *dialect_name(cwa_auth_mode d)
     return d == CWA_AUTH_APICREDENTIALS ? "apicredentials" : "apitoken";
 }
 
-int cwa__token_cache_load(cwa_client *c, cwa_error *err)
+/* The cache file's JSON in *root (NULL when there is no file or it is
+ * empty); -1 (InvalidArgument) when the file is not one of the user's own. */
+static int cache_read(const cwa_client *c, cJSON **root, cwa_error *err)
 {
-    if (!c->token_cache)
-        return 0;
+    *root = NULL;
     int fd = open(c->token_cache, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return 0; /* no cache yet */
@@ -48,8 +49,25 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
     close(fd);
     if (n <= 0)
         return 0;
-    cJSON *root = cJSON_ParseWithLength(buf, (size_t)n);
+    *root = cJSON_ParseWithLength(buf, (size_t)n);
     cwa_wipe(buf, (size_t)n);
+    return 0;
+}
+
+static void wipe_token(cJSON *root)
+{
+    const cJSON *token = cJSON_GetObjectItem(root, "token");
+    if (cJSON_IsString(token))
+        cwa_wipe(token->valuestring, strlen(token->valuestring));
+}
+
+int cwa__token_cache_load(cwa_client *c, cwa_error *err)
+{
+    if (!c->token_cache)
+        return 0;
+    cJSON *root;
+    if (cache_read(c, &root, err) != 0)
+        return -1;
     const cJSON *server = cJSON_GetObjectItem(root, "server");
     const cJSON *user = cJSON_GetObjectItem(root, "username");
     const cJSON *token = cJSON_GetObjectItem(root, "token");
@@ -76,10 +94,26 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
                      c->token_expires - now);
         }
     }
-    if (cJSON_IsString(token))
-        cwa_wipe(token->valuestring, strlen(token->valuestring));
+    wipe_token(root);
     cJSON_Delete(root);
     return 0;
+}
+
+void cwa__token_cache_forget(cwa_client *c, const char *token)
+{
+    cwa_error err = {0};
+    cJSON *root = NULL;
+    if (!c->token_cache || !token || cache_read(c, &root, &err) != 0) {
+        cwa_error_clear(&err);
+        return;
+    }
+    /* another run may have stored a token of its own since: that one stays */
+    const cJSON *cached = cJSON_GetObjectItem(root, "token");
+    if (cJSON_IsString(cached) && strcmp(cached->valuestring, token) == 0 && unlink(c->token_cache) != 0)
+        cwa__log(c, CWA_LOG_WARN, "token_cache: could not remove %s: %s", c->token_cache,
+                 strerror(errno));
+    wipe_token(root);
+    cJSON_Delete(root);
 }
 
 void cwa__token_cache_store(cwa_client *c)
