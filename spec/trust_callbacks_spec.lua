@@ -262,15 +262,18 @@ describe("callbacks that raise, reenter or close from a finalizer #trust", funct
     ]]))
   end)
 
-  -- With the collector running all the time, a finalizer made before each
-  -- page runs inside pager:next (while the page is decoded, or a log line
-  -- made); from the fourth page on it closes the pager, or the client.
+  -- A finalizer made before each page runs inside pager:next: the log
+  -- function collects when the page's answer is logged (window = 1: every
+  -- page is fetched inside its own next), and the collector, running all
+  -- the time, may run it earlier, while a page is decoded. From the fourth
+  -- page on it closes the pager, or the client.
   for _, what in ipairs{"pager", "client"} do
     it("[1] a finalizer that closes the " .. what .. " in the middle of pager:next", function()
       local r = run(([[
-        local c = client()
-        local pager = c._core:pages("/Computers", {page_size = 5})
-        local inside, hits, n = false, 0, 0
+        local inside = false
+        local c = client{log = function() if inside then collectgarbage() end end}
+        local pager = c._core:pages("/Computers", {page_size = 5, window = 1})
+        local hits, n = 0, 0
         collectgarbage("incremental", 1, 1000)
         for round = 1, 8 do
           setmetatable({}, {__gc = function()
