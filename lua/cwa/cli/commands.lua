@@ -25,16 +25,21 @@ commands.RESOURCE_HELP = {
   tickets = {"Tickets", "cwa tickets --where \"Status = 'Open'\" --format json"},
 }
 
-local function check_condition_arg(text, flag)
+-- The syntax of the dialect the user chose; current servers' when it is auto.
+local function condition_dialect(a)
+  return a.auth == "apicredentials" and "apicredentials" or nil
+end
+
+local function check_condition_arg(text, flag, a)
   local cwa = require "cwa"
-  local ok, message = cwa.check_condition(text)
+  local ok, message = cwa.check_condition(text, condition_dialect(a))
   if not ok then usage((flag and (flag .. ": ") or "") .. "bad condition: " .. tostring(message)) end
 end
 
 local function collection_options(a)
   local o = {}
   if a.where then
-    check_condition_arg(a.where, "--where")
+    check_condition_arg(a.where, "--where", a)
     o.condition = a.where
   end
   o.fields = a.fields and split_list(a.fields)
@@ -160,7 +165,7 @@ function commands.count(client, a)
   local path = resource_path(a.resource)
   local opts = {}
   if a.where then
-    check_condition_arg(a.where, "--where")
+    check_condition_arg(a.where, "--where", a)
     opts.condition = a.where
   end
   io.stdout:write(string.format("%d", client:count(path, opts)), "\n")
@@ -261,7 +266,7 @@ for plural in pairs(commands.RESOURCE_HELP) do commands[plural] = resource_comma
 -- check-condition needs no connection: main runs it without a client.
 function commands.check_condition(a)
   local cwa = require "cwa"
-  local ok, message, column = cwa.check_condition(a.text)
+  local ok, message, column = cwa.check_condition(a.text, condition_dialect(a))
   if ok then
     io.stdout:write("ok\n")
     return 0
