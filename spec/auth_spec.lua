@@ -310,3 +310,59 @@ describe("offset-less ExpirationDate (issue 15, point 5)", function()
     end)
   end
 end)
+
+describe("AbsoluteExpirationDate (issue 15, point 5)", function()
+  local SESSION = {"--computers", "5", "--token-ttl", "2", "--token-absolute", "3"}
+
+  -- Calls for about `seconds`, each one checked; the loop is a hang guard.
+  local function calls_for(client, seconds)
+    local stop = helper.monotime() + seconds
+    local n = 0
+    while helper.monotime() < stop do
+      assert.equal(1, client:computer(1).Id)
+      n = n + 1
+      simmod.sleep(0.1)
+    end
+    return n
+  end
+
+  it("ends refreshes: past it the client logs in again, no refresh is refused", function()
+    local sim = simmod.start(SESSION)
+    finally(function() sim:stop() end)
+    local client = helper.new(sim)
+    calls_for(client, 7)
+    local stats = sim:stats()
+    assert.truthy(stats.logins >= 2, "a new session after the absolute expiry")
+    -- a 2 s token refreshed once reaches the 3 s end; a refresh past it is
+    -- refused with 401, which the client never provokes
+    assert.truthy(stats.refreshes <= stats.logins, ("%d refreshes, %d logins"):format(stats.refreshes,
+      stats.logins))
+    assert.is_nil(stats.by_status["401"])
+    client:close()
+  end)
+
+  it("logs in again with a fixed 2FA code once; refused, it is TwoFactorRequired", function()
+    local sim = simmod.start(SESSION)
+    finally(function() sim:stop() end)
+    local client = helper.new(sim, {username = "tech", password = "tech-pass", two_factor = "123456"})
+    -- this server takes the code again: the session goes on
+    calls_for(client, 4)
+    assert.truthy(sim:stats().logins >= 2)
+    assert.is_nil(sim:stats().by_status["401"])
+    -- the same port, a server whose code is another one now
+    sim:stop()
+    local args = {"--port", tostring(sim.port), "--user", "tech:tech-pass:654321"}
+    for _, a in ipairs(SESSION) do args[#args + 1] = a end
+    local again = simmod.start(args)
+    finally(function() again:stop() end)
+    assert.equal(sim.port, again.port)
+    simmod.sleep(3.2) -- past the session's absolute end
+    local err = raises("TwoFactorRequired", "absolute expiry", client.computer, client, 1)
+    assert.truthy(err.message:find("totp_secret", 1, true))
+    assert.equal(1, again:stats().logins)
+    -- attempted once: the next call raises without a request
+    raises("TwoFactorRequired", "absolute expiry", client.computer, client, 1)
+    assert.equal(1, again:stats().requests)
+    client:close()
+  end)
+end)

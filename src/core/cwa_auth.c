@@ -73,6 +73,14 @@ static cwa_auth_mode login_dialect(const cwa_client *c)
     return c->dialect == CWA_AUTH_APICREDENTIALS ? CWA_AUTH_APICREDENTIALS : CWA_AUTH_APITOKEN;
 }
 
+/* The token ends with its session (AbsoluteExpirationDate): a refresh
+ * would bring no more time (servers refuse it past that end), only a new
+ * login does. */
+static int last_of_session(const cwa_client *c)
+{
+    return c->token_absolute > 0 && c->token_expires >= c->token_absolute - 1;
+}
+
 /* A code from the fixed value or the TOTP secret: what can be sent with the
  * first login without asking anybody. */
 static int ready_code(cwa_client *c, char *out, size_t cap)
@@ -181,8 +189,20 @@ static int start_refresh(cwa_client *c)
     return 0;
 }
 
+static const char stale_code_text[] =
+    "the session's absolute expiry (AbsoluteExpirationDate) passed and the server asks for a "
+    "two-factor code again: the fixed two_factor code served that session; give a new code, a "
+    "function or totp_secret%s";
+
 static int start_first_login(cwa_client *c)
 {
+    c->session_ended =
+        c->token_absolute > 0 && (last_of_session(c) || cwa_time_now() >= c->token_absolute);
+    if (c->fixed_code_stale) {
+        /* a fixed code is single-use in spirit: refused once, it stays refused */
+        auth_fail(c, NULL, CWA_E_TWO_FACTOR_REQUIRED, stale_code_text, NULL);
+        return -1;
+    }
     char code[16] = "";
     int have = ready_code(c, code, sizeof code);
     int rc = start_login(c, have ? code : NULL);
@@ -228,7 +248,8 @@ int cwa__auth_ready(cwa_client *c)
          * when a slot is spare; if none is before the token runs out, the
          * next call logs in first (one slot either way, and the calls never
          * starve behind refreshes of short-lived tokens). */
-        if (!c->auth_req && cwa_rate_spare(&c->rate, cwa_time_mono()) >= 2 && start_refresh(c) != 0)
+        if (!c->auth_req && !last_of_session(c) && cwa_rate_spare(&c->rate, cwa_time_mono()) >= 2 &&
+            start_refresh(c) != 0)
             return -1;
         return 1;
     }
@@ -286,6 +307,26 @@ static double lifetime_from(cwa_client *c, const cJSON *root, const cwa_headers 
     return FALLBACK_LIFETIME;
 }
 
+/* The session's end (wall clock) from AbsoluteExpirationDate, 0 when not
+ * told. Its distance from ExpirationDate is the same in any zone, so an
+ * offset-less pair needs no guess of the server's zone; it is counted from
+ * `expires`, which is never later than the server's expiry. */
+static double absolute_from(const cJSON *root, double expires)
+{
+    const cJSON *abs = cwa_json_get(root, "AbsoluteExpirationDate");
+    const cJSON *exp = cwa_json_get(root, "ExpirationDate");
+    double abs_at, exp_at;
+    int abs_zone = 0, exp_zone = 0;
+    if (!cJSON_IsString(abs) ||
+        cwa_time_parse_iso(abs->valuestring, strlen(abs->valuestring), &abs_at, &abs_zone) != 0)
+        return 0;
+    if (cJSON_IsString(exp) &&
+        cwa_time_parse_iso(exp->valuestring, strlen(exp->valuestring), &exp_at, &exp_zone) == 0 &&
+        exp_zone == abs_zone)
+        return abs_at >= exp_at ? expires + (abs_at - exp_at) : expires;
+    return abs_zone ? abs_at : 0;
+}
+
 /* Why a token from the server cannot go into an Authorization header, or
  * NULL: a CR or LF in it would add header lines of the server's choosing. */
 static const char *token_fault(const char *token)
@@ -329,6 +370,8 @@ static void take_token(cwa_client *c, cwa_req *r, const cJSON *root, const char 
     double life = lifetime_from(c, root, &r->hdr);
     double now = cwa_time_now();
     c->token_expires = now + life;
+    c->token_absolute = absolute_from(root, c->token_expires);
+    c->session_ended = 0;
     c->refresh_at = c->token_expires - (life / 2 < 300 ? life / 2 : 300);
     c->logins_this_round = 0;
     if (c->dialect == CWA_AUTH_AUTO)
@@ -346,8 +389,22 @@ static int asks_two_factor(const cJSON *root)
     return code && strcasecmp(code, "TwoFactorRequired") == 0;
 }
 
+/* 1 when the login just refused carried the fixed code after the
+ * session's absolute end: the code is then held stale. */
+static int stale_fixed_code(cwa_client *c)
+{
+    if (!c->session_ended || !c->two_factor_code || !c->auth_sent_code)
+        return 0;
+    c->fixed_code_stale = 1;
+    return 1;
+}
+
 static void two_factor_needed(cwa_client *c, cwa_req *r)
 {
+    if (c->auth_sent_code && stale_fixed_code(c)) {
+        auth_fail(c, r, CWA_E_TWO_FACTOR_REQUIRED, stale_code_text, NULL);
+        return;
+    }
     if (c->auth_sent_code) {
         auth_fail(c, r, CWA_E_UNAUTHORIZED, "the two-factor code was not accepted%s", NULL);
         return;
@@ -378,6 +435,10 @@ static void login_failed(cwa_client *c, cwa_req *r, CURLcode rc)
         return;
     }
     int credentials = status == 400 || status == 401 || status == 403;
+    if (credentials && stale_fixed_code(c)) {
+        auth_fail(c, r, CWA_E_TWO_FACTOR_REQUIRED, stale_code_text, NULL);
+        return;
+    }
     char text[900];
     snprintf(text, sizeof text, "%s%s%s", r->err.message,
              credentials ? " (check the username and password)" : "",
@@ -572,6 +633,7 @@ int cwa_client_logout(cwa_client *c, cwa_error *err)
         rc = revoke(c, err);
     cwa_str_wipe_free(&c->token);
     cwa_str_wipe_free(&c->refresh_token);
+    c->token_absolute = 0;
     cwa__log(c, CWA_LOG_INFO, "logged out%s", rc == 0 ? "" : " (the server did not revoke the token)");
     return rc;
 }

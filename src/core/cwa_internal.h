@@ -95,6 +95,10 @@ struct cwa_client {
     char *refresh_token;
     double token_expires; /* wall clock */
     double refresh_at;    /* wall clock */
+    /* AbsoluteExpirationDate (wall clock; 0: none): no refresh reaches past it */
+    double token_absolute;
+    int session_ended;    /* the running login follows the session's absolute end */
+    int fixed_code_stale; /* the fixed 2FA code was refused after that end */
     unsigned token_gen;
     cwa_req *auth_req;
     int auth_sent_code; /* the running login carries a 2FA code */

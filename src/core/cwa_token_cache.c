@@ -86,6 +86,8 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
             c->token_gen++;
             c->token_expires = expires->valuedouble;
             c->refresh_at = refresh_at->valuedouble;
+            const cJSON *absolute = cJSON_GetObjectItem(root, "absolute");
+            c->token_absolute = cJSON_IsNumber(absolute) ? absolute->valuedouble : 0;
             if (c->dialect == CWA_AUTH_AUTO)
                 c->dialect = strcmp(dialect->valuestring, "apicredentials") == 0
                                  ? CWA_AUTH_APICREDENTIALS
@@ -129,6 +131,7 @@ void cwa__token_cache_store(cwa_client *c)
     cJSON_AddStringToObject(root, "token", c->token);
     cJSON_AddNumberToObject(root, "expires", c->token_expires);
     cJSON_AddNumberToObject(root, "refresh_at", c->refresh_at);
+    cJSON_AddNumberToObject(root, "absolute", c->token_absolute);
     char *text = cJSON_PrintUnformatted(root);
     const cJSON *token = cJSON_GetObjectItem(root, "token");
     if (cJSON_IsString(token)) /* absent when cJSON ran out of memory adding it */
