@@ -422,3 +422,27 @@ describe("cwa.cond.check", function()
     end
   end)
 end)
+
+describe("cond.date zones (issue 15, point 5)", function()
+  it("writes UTC by default and the server's local time with utc_offset", function()
+    local t = 1707906030 -- 2024-02-14T10:20:30Z
+    assert.are.equal("2024-02-14T10:20:30", tostring(cond.date(t)))
+    assert.are.equal("2024-02-14T20:20:30", tostring(cond.date(t, {utc_offset = "+10:00"})))
+    assert.are.equal("2024-02-14T20:20:30", tostring(cond.date(t, {utc_offset = 600})))
+    assert.are.equal("2024-02-14T06:50:30", tostring(cond.date(t, {utc_offset = "-03:30"})))
+    assert.are.equal("2024-02-15T00:20:30", tostring(cond.date(t, {utc_offset = "+14:00"})))
+    assert.are.equal("2024-02-13T22:20:30", tostring(cond.date(t, {utc_offset = -720})))
+    assert.are.equal("2024-02-14T10:20:30", tostring(cond.date(t, {utc_offset = "+00:00"})))
+    assert.are.equal("2024-02-14T10:20:30", tostring(cond.date(t, {})))
+    assert.are.equal("LastContact > 2024-02-14T20:20:30",
+      text(F("LastContact"):gt(cond.date(t, {utc_offset = "+10:00"}))))
+    raises("InvalidArgument", "between -12:00 and +14:00", cond.date, t, {utc_offset = "+15:00"})
+    raises("InvalidArgument", "between -12:00 and +14:00", cond.date, t, {utc_offset = -721})
+    raises("InvalidArgument", "+HH:MM", cond.date, t, {utc_offset = "10:00"})
+    raises("InvalidArgument", "+HH:MM", cond.date, t, {utc_offset = "+10:75"})
+    raises("InvalidArgument", "whole minutes", cond.date, t, {utc_offset = 1.5})
+    raises("InvalidArgument", "unknown option 'tz'", cond.date, t, {tz = "+10:00"})
+    raises("InvalidArgument", "date string is written as given", cond.date, "2024-02-14",
+      {utc_offset = "+10:00"})
+  end)
+end)

@@ -38,11 +38,13 @@ local ISO_DATETIME_FRAC = "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d+$"
 
 -- Real servers answer 500 to a quoted date, so dates are emitted unquoted in
 -- the ISO form PowerShell's `-Format s` gives. Times from os.time() are
--- written in UTC (os.date "!"), as the project brief asks.
-local function date_text(v, who)
+-- written in UTC (os.date "!"), as the project brief asks, or shifted by
+-- `offset` seconds: servers may compare offset-less dates in their own
+-- local time, and the text carries no zone to say which.
+local function date_text(v, who, offset)
   if math.type(v) == "integer" or (math.type(v) == "float" and v == v
       and v ~= math.huge and v ~= -math.huge) then
-    local ok, s = pcall(os.date, "!%Y-%m-%dT%H:%M:%S", math.floor(v))
+    local ok, s = pcall(os.date, "!%Y-%m-%dT%H:%M:%S", math.floor(v) + (offset or 0))
     if not ok or type(s) ~= "string" then
       bad(who .. ": time value out of range")
     end
@@ -56,9 +58,49 @@ local function date_text(v, who)
   bad(who .. ": date must be an os.time() value or an ISO date string, got " .. type(v))
 end
 
+-- Seconds east of UTC of opts.utc_offset ("+10:00", "-03:30" or minutes),
+-- within the zones servers run in (UTC-12 to UTC+14); nil without one.
+local function utc_offset(opts, who)
+  if opts == nil then return nil end
+  if type(opts) ~= "table" then bad(who .. ": options must be a table, got " .. type(opts)) end
+  for k in pairs(opts) do
+    if k ~= "utc_offset" then bad(who .. ": unknown option '" .. tostring(k) .. "'") end
+  end
+  local v, minutes = opts.utc_offset, nil
+  if v == nil then return nil end
+  if math.type(v) == "integer" then
+    minutes = v
+  elseif type(v) == "string" then
+    local sign, h, m = v:match("^([+-])(%d%d):(%d%d)$")
+    if not sign or tonumber(m) > 59 then
+      bad(who .. ": utc_offset must look like +HH:MM or -HH:MM, got " .. v)
+    end
+    minutes = (tonumber(h) * 60 + tonumber(m)) * (sign == "-" and -1 or 1)
+  else
+    bad(who .. ": utc_offset must be a string like +10:00 or whole minutes, got " .. type(v))
+  end
+  if minutes < -12 * 60 or minutes > 14 * 60 then
+    bad(who .. ": utc_offset must be between -12:00 and +14:00, got " .. tostring(v))
+  end
+  return minutes * 60
+end
+
 --- A date value: `cond.date(os.time())` or `cond.date("2024-02-14T00:00:00")`.
-function cond.date(v)
-  return setmetatable({text = date_text(v, "cwa.cond.date")}, Date)
+-- An os.time() value is written in UTC, without a zone (`2024-02-14T10:20:30`).
+-- A server that compares dates in its own local time wants that time instead:
+-- `cond.date(t, {utc_offset = "+10:00"})` (or minutes, `{utc_offset = 600}`)
+-- writes `t` as the wall clock of UTC+10. A string is written as given.
+-- @param v an os.time() value or an ISO date string
+-- @tparam[opt] table opts `utc_offset`: the zone to write an os.time() value in
+-- @raise cwa.Error InvalidArgument for a malformed date or offset, or an offset with a string
+-- @usage cwa.cond.date(os.time() - 86400, {utc_offset = "-05:00"})
+function cond.date(v, opts)
+  local who = "cwa.cond.date"
+  local offset = utc_offset(opts, who)
+  if offset and type(v) == "string" then
+    bad(who .. ": utc_offset applies to os.time() values; a date string is written as given")
+  end
+  return setmetatable({text = date_text(v, who, offset)}, Date)
 end
 
 local function is_date(v)
