@@ -222,8 +222,11 @@ void cwa__error_from_body(cwa_error *e, const cwa_req *r)
     if (msg || details[0]) {
         const char *sep = msg && details[0] ? detail_sep(msg) : "";
         int coded = code && strcmp(code, what) != 0;
-        snprintf(e->message, sizeof e->message, "%s%s%s%s%s%s", msg ? msg : "", sep, details,
-                 coded ? " (" : "", coded ? code : "", coded ? ")" : "");
+        int n = snprintf(e->message, sizeof e->message, "%s%s%s%s%s%s", msg ? msg : "", sep, details,
+                         coded ? " (" : "", coded ? code : "", coded ? ")" : "");
+        /* a server's words past the message's room are cut, and the cut shows */
+        if (n >= (int)sizeof e->message)
+            memcpy(e->message + sizeof e->message - 4, "...", 4);
     } else if (len == 0)
         snprintf(e->message, sizeof e->message, "HTTP %ld with an empty body", r->status);
     else {
