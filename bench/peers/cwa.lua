@@ -1,32 +1,22 @@
 -- Peer: cwa itself, the iterator `client:computers{condition = ...}`.
 --   lua5.4 bench/peers/cwa.lua URL PAGE_SIZE [option=value ...]
 -- Options go to cwa.new as given (numbers, true/false), e.g. concurrency=1
--- or rate_limit=false; with none, the client has its defaults.
+-- or rate_limit=false; with none, the client has its defaults. PAGE_SIZE
+-- "default" gives the iterator no page_size: the client's own is used, so
+-- `cwa.lua URL default` is cwa with credentials alone.
 -- Prints "count N unique N sum S", then "listing SECONDS": the time of the
 -- loop alone, after the login, which is what the schedule limit describes.
 -- Env: BENCH_CONDITION, BENCH_CA, BENCH_STREAMING, CWA_BUILD (default build),
 -- BENCH_FIELDS (the iterator's `fields`, i.e. includeFields, when set, e.g. Id).
-local here = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/../.."
-local build = os.getenv("CWA_BUILD") or "build"
-if build:sub(1, 1) ~= "/" then build = here .. "/" .. build end
-package.path = here .. "/lua/?.lua;" .. here .. "/lua/?/init.lua;" .. package.path
-package.cpath = build .. "/?.so;" .. package.cpath
-
-local cwa = require "cwa"
+local dir = arg[0]:match("^(.*)/[^/]*$") or "."
+local setup = dofile(dir .. "/cwa_setup.lua")
+local cwa = setup.load(dir)
 local ok_socket, socket = pcall(require, "socket")
 local now = ok_socket and socket.gettime or os.time
 
-local url = assert(arg[1], "usage: cwa.lua URL PAGE_SIZE [option=value ...]")
-local page_size = math.tointeger(tonumber(arg[2] or "1000"))
-local opts = {server = url, username = "integrator", password = "integrator-pass",
-  client_id = "bench", ca_file = os.getenv("BENCH_CA")}
-for i = 3, #arg do
-  local k, v = arg[i]:match("^([%w_]+)=(.*)$")
-  assert(k, "options are key=value: " .. arg[i])
-  if v == "true" then opts[k] = true
-  elseif v == "false" then opts[k] = false
-  else opts[k] = math.tointeger(tonumber(v)) or tonumber(v) or v end
-end
+local url = assert(arg[1], "usage: cwa.lua URL PAGE_SIZE|default [option=value ...]")
+local page_size = arg[2] ~= "default" and math.tointeger(tonumber(arg[2] or "1000")) or nil
+local opts = setup.options(url, 3)
 
 local client = cwa.new(opts)
 client:token()
