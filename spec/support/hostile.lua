@@ -21,6 +21,12 @@ M.USERNAME = "api-user"
 M.CLIENT_ID = "2b1c7e4e-hostile-spec"
 -- Under ASan freed memory sits in a quarantine: RSS bounds do not hold.
 M.UNDER_ASAN = (os.getenv("LD_PRELOAD") or ""):find("asan", 1, true) ~= nil
+-- `make valgrind` runs each child under memcheck: CWA_CHILD_LUA names the
+-- wrapper, CWA_CHILD_SLOWDOWN stretches the hang guards by its factor, and
+-- memcheck's own memory makes the RSS bounds meaningless there.
+local CHILD_LUA = os.getenv("CWA_CHILD_LUA") or "lua5.4"
+local SLOWDOWN = tonumber(os.getenv("CWA_CHILD_SLOWDOWN")) or 1
+M.UNDER_VALGRIND = CHILD_LUA ~= "lua5.4"
 
 local build = os.getenv("CWA_BUILD") or "build"
 local q = simmod.shell_quote
@@ -171,13 +177,13 @@ end
 -- number), stderr.
 function M.child(src, args, limits)
   limits = limits or {}
-  local timeout, rss_kb = limits.timeout or 15, (limits.rss_mb or 1500) * 1024
+  local timeout, rss_kb = (limits.timeout or 15) * SLOWDOWN, (limits.rss_mb or 1500) * 1024 * SLOWDOWN
   local script, result, pidf, codef, errf = os.tmpname(), os.tmpname(), os.tmpname(), os.tmpname(), os.tmpname()
   local f = assert(io.open(script, "w"))
   f:write(PRELUDE:format(build, cjson.encode(args or {})), src, "\n", POSTLUDE)
   f:close()
   os.remove(codef)
-  local inner = "echo $$ >" .. q(pidf) .. "; " .. (limits.env or "") .. "exec lua5.4 " .. q(script) .. " "
+  local inner = "echo $$ >" .. q(pidf) .. "; " .. (limits.env or "") .. "exec " .. CHILD_LUA .. " " .. q(script) .. " "
     .. q(result) .. " </dev/null >/dev/null 2>" .. q(errf)
   local outer = "(sh -c " .. q(inner) .. "; echo $? >" .. q(codef) .. ".tmp; mv " .. q(codef) .. ".tmp "
     .. q(codef) .. ") >/dev/null 2>&1 &"
