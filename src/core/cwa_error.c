@@ -146,7 +146,7 @@ static void add_detail(const cwa_client *c, char *out, size_t cap, const char *k
  * msg is left out. */
 static void details_text(const cwa_client *c, const cJSON *root, const char *msg, char *out, size_t cap)
 {
-    const cJSON *item, *text;
+    const cJSON *item;
     out[0] = '\0';
     const cJSON *ms = cwa_json_get(root, "ModelState");
     if (cJSON_IsObject(ms)) {
@@ -155,6 +155,7 @@ static void details_text(const cwa_client *c, const cJSON *root, const char *msg
             if (cJSON_IsString(item))
                 add_detail(c, out, cap, item->string, item->valuestring);
             else if (cJSON_IsArray(item)) {
+                const cJSON *text;
                 cJSON_ArrayForEach(text, item)
                 {
                     if (cJSON_IsString(text))

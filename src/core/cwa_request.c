@@ -55,8 +55,8 @@ cwa_req *cwa_req_new(cwa_client *c, cwa_method method, const char *path, size_t 
 
 int cwa_req_query(cwa_req *r, const char *key, const char *value, size_t vlen, cwa_error *err)
 {
-    char msg[256];
     if (cwa_url_has_query_key(r->url.data, key)) {
+        char msg[256];
         cwa_url_dup_key(key, msg, sizeof msg);
         cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "%s", msg);
         return -1;
