@@ -156,3 +156,43 @@ describe("the deadline of a call #trust", function()
     hostile.child_error(r, "Timeout")
   end)
 end)
+
+-- The other side of class 6: a short token is refused only when the rate
+-- limit could not let a call carry it. A token that ran out unused for any
+-- other reason (its caller took it with client:token() and paused longer
+-- than it lives, no call was waiting) proves nothing: the next call logs in
+-- and goes on.
+describe("login livelock: usable short tokens #trust", function()
+  -- three tokens taken and left to expire, then `last`
+  local function pauses(last)
+    return ([[
+      local socket = require "socket"
+      local c = client()
+      for _ = 1, 3 do
+        assert(c:token())
+        socket.sleep(2.3)
+      end
+      return %s
+    ]]):format(last)
+  end
+
+  it("[6] 2 s tokens at 60 a minute (burst 10) that expire between calls are not refused", function()
+    local srv = hostile.start("normal", {ttl = 2})
+    finally(srv.stop)
+    local r = run(srv, pauses("c:computer(1).ComputerName"), {rate_limit = 60, burst = 10}, 40)
+    hostile.finished(r)
+    assert(r.ok, hostile.outcome(r))
+    assert.are.equal("pc-1", r.value)
+    assert.are.equal(4, srv.logins())
+  end)
+
+  it("[6] at 20 a minute (burst 1) a token handed to client:token() counts as used", function()
+    local srv = hostile.start("normal", {ttl = 2})
+    finally(srv.stop)
+    local r = run(srv, pauses("c:token() ~= nil"), {rate_limit = 20, burst = 1}, 60)
+    hostile.finished(r)
+    assert(r.ok, hostile.outcome(r))
+    assert.is_true(r.value)
+    assert.are.equal(4, srv.logins())
+  end)
+end)

@@ -210,6 +210,23 @@ static int start_first_login(cwa_client *c)
     return rc;
 }
 
+double cwa__token_use_end(double expires, double refresh_at)
+{
+    /* a token this close to its end could expire on the way; the margin
+     * is kept small so that 2-second tokens stay usable */
+    double margin = (expires - refresh_at) / 5;
+    return expires - (margin > 2 ? 2 : margin);
+}
+
+/* Only a token the rate limit outran proves anything: one that ran out
+ * unused with a request slot in its time (its caller paused, no call was
+ * waiting, the consumer was busy, a later 429 held the calls) says nothing
+ * about the next one. */
+int cwa__outrun_streak(int streak, double slack, int used)
+{
+    return slack < 0 && !used ? streak + 1 : 0;
+}
+
 /* The tokens ran out while the calls waited for a request slot: a token
  * shorter than the rate limit's pace (2 s tokens at one request every
  * 3 s) or than the server's pauses can never carry a call. */
@@ -237,12 +254,7 @@ int cwa__auth_ready(cwa_client *c)
     double now = cwa_time_now();
     if (c->token && now < c->refresh_at)
         return 1;
-    /* a token this close to its end could expire on the way: a margin of a
-     * tenth of its life, at most 2 s, so 2-second tokens stay usable */
-    double margin = (c->token_expires - c->refresh_at) / 5;
-    if (margin > 2)
-        margin = 2;
-    if (c->token && now < c->token_expires - margin) {
+    if (c->token && now < cwa__token_use_end(c->token_expires, c->refresh_at)) {
         /* Still valid: refresh in the background and keep working. Under a
          * rate limit a refresh takes a slot from the calls, so it goes only
          * when a slot is spare; if none is before the token runs out, the
@@ -253,11 +265,14 @@ int cwa__auth_ready(cwa_client *c)
             return -1;
         return 1;
     }
-    if (c->token && !c->token_used && ++c->tokens_wasted >= TOKENS_WASTED_MAX) {
-        /* Logging in again would only repeat it: a livelock, not a wait */
-        cwa_str_wipe_free(&c->token);
-        expire_faster_than_calls(c);
-        return -1;
+    if (c->token) {
+        c->tokens_wasted = cwa__outrun_streak(c->tokens_wasted, c->token_slack, c->token_used);
+        if (c->tokens_wasted >= TOKENS_WASTED_MAX) {
+            /* Logging in again would only repeat it: a livelock, not a wait */
+            cwa_str_wipe_free(&c->token);
+            expire_faster_than_calls(c);
+            return -1;
+        }
     }
     cwa_str_wipe_free(&c->token);
     if (c->auth_req && c->auth_req->kind == KIND_REFRESH && c->auth_req->state == REQ_QUEUED) {
@@ -373,6 +388,9 @@ static void take_token(cwa_client *c, cwa_req *r, const cJSON *root, const char 
     c->token_absolute = absolute_from(root, c->token_expires);
     c->session_ended = 0;
     c->refresh_at = c->token_expires - (life / 2 < 300 ? life / 2 : 300);
+    /* the limiter has counted this answer: its wait now is the first call's */
+    c->token_slack = cwa__token_use_end(c->token_expires, c->refresh_at) - now -
+                     cwa_rate_peek(&c->rate, cwa_time_mono());
     c->logins_this_round = 0;
     if (c->dialect == CWA_AUTH_AUTO)
         c->dialect = CWA_AUTH_APITOKEN;
@@ -565,6 +583,9 @@ int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_err
             return -1;
         }
     }
+    /* the caller carries it: a token that then runs out was no livelock */
+    c->token_used = 1;
+    c->tokens_wasted = 0;
     *token = c->token;
     *expires = c->token_expires;
     return 0;

@@ -105,9 +105,12 @@ struct cwa_client {
     int auth_failed;    /* auth_err must reach the waiting calls */
     cwa_error auth_err;
     int logins_this_round; /* logins since the last success or failure */
-    int token_used;        /* a data call carried the current token */
-    int tokens_wasted;     /* tokens in a row that expired before any call could use them */
-    double pause_logged;   /* monotonic end of the last rate-limit wait logged */
+    int token_used;        /* a call carried the current token, or cwa_client_token gave it */
+    /* seconds the token's use outlasted the rate limit's next request slot
+     * as it arrived; below 0 the limit outran it (0 for a cached one) */
+    double token_slack;
+    int tokens_wasted;   /* tokens in a row the rate limit outran, unused (cwa__outrun_streak) */
+    double pause_logged; /* monotonic end of the last rate-limit wait logged */
     int tls_warned;
 
     cwa_rate rate;
@@ -199,6 +202,14 @@ void cwa__auth_reset_failure(cwa_client *c);
  * is dropped (the pause a 429 set still holds for the next login). */
 void cwa__auth_abandon(cwa_client *c);
 void cwa__auth_free(cwa_client *c);
+/* When a token stops being sent (wall clock): at its expiry less a margin
+ * for the way to the server, a fifth of the time from its refresh to its
+ * expiry (a tenth of a short token's life), at most 2 s. */
+double cwa__token_use_end(double expires, double refresh_at);
+/* The login livelock rule (issue 14, class 6), when a token ends: the
+ * streak of tokens in a row that the rate limit outran (slack < 0, see
+ * token_slack) and no call carried grows by one; any other token ends it. */
+int cwa__outrun_streak(int streak, double slack, int used);
 
 /* token cache */
 /* Uses a cached token when the file holds a valid one for this server and
