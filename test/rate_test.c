@@ -350,26 +350,86 @@ UNIT_TEST(rate_learns_from_a_throttle_and_grows_back)
         CHECK(cwa_rate_take(&r, 100.0) == 0.0);
     for (int k = 0; k < 20; k++)
         cwa_rate_answer(&r, 0, 1, 100.0 + k * 0.01);
-    cwa_rate_answer(&r, 1, 0, 100.5);
-    /* 20 accepted over the 5 s measured: 4/s, halved */
-    CHECK(r.learned && fabs(r.rate_per_sec - 2.0) < 1e-9);
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 100.5);
+    /* 20 accepted by a client half a second old: 20/s (a second at
+     * least, not the 5 s it has not lived), halved */
+    CHECK(r.learned && fabs(r.rate_per_sec - 10.0) < 1e-9);
     CHECK(cwa_rate_take(&r, 100.5) > 0.0);
-    CHECK(cwa_rate_take(&r, 101.0) == 0.0);
+    CHECK(cwa_rate_take(&r, 100.6) == 0.0);
     /* throttles answering requests sent before the cut cut nothing more */
-    cwa_rate_answer(&r, 1, 0, 101.2);
-    CHECK(fabs(r.rate_per_sec - 2.0) < 1e-9);
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 101.2);
+    CHECK(fabs(r.rate_per_sec - 10.0) < 1e-9);
     /* a success window adds a twentieth of the cut rate */
     cwa_rate_answer(&r, 0, 1, 101.6);
-    CHECK(fabs(r.rate_per_sec - 2.1) < 1e-9);
+    CHECK(fabs(r.rate_per_sec - 10.5) < 1e-9);
     cwa_rate_answer(&r, 0, 1, 102.0);
-    CHECK(fabs(r.rate_per_sec - 2.1) < 1e-9);
-    /* a later throttle halves the lower of the rate and the measured one */
-    cwa_rate_answer(&r, 1, 0, 106.0);
-    CHECK(fabs(r.rate_per_sec - 0.5) < 1e-9); /* 1 accepted in 5 s: the floor */
+    CHECK(fabs(r.rate_per_sec - 10.5) < 1e-9);
+    /* a later throttle: the server took 1 in the 4 s the ring covers, but
+     * one cut takes at most half */
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 106.0);
+    CHECK(fabs(r.rate_per_sec - 5.25) < 1e-9);
     /* with no ceiling it grows on and on */
     for (int k = 1; k <= 400; k++)
         cwa_rate_answer(&r, 0, 1, 106.0 + k);
     CHECK(r.learned && r.rate_per_sec > 10.0);
+}
+
+/* Once learned, a throttle brings the rate to what the server took since
+ * the first one, between 0.5 and 0.7 of the current rate. */
+UNIT_TEST(rate_later_cuts_follow_what_the_server_took)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 0, 0, 0.0);
+    cwa_rate_follow_server(&r, 1);
+    for (int k = 0; k < 20; k++)
+        cwa_rate_answer(&r, 0, 1, k * 0.01);
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 0.3); /* 20/s: 10/s */
+    CHECK(fabs(r.rate_per_sec - 10.0) < 1e-9);
+    /* the server takes 6 a second; the burst before the cut is not counted */
+    for (int k = 0; k < 12; k++)
+        cwa_rate_answer(&r, 0, 1, 0.3 + (k + 1) / 6.0);
+    double before = r.rate_per_sec;
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 2.3);
+    CHECK(fabs(r.rate_per_sec - 6.0) < 1e-9 && 6.0 < 0.7 * before);
+    /* probing past it: a throttle cuts to 0.7 of the current rate when the
+     * server took more than that */
+    for (int k = 0; k < 40; k++)
+        cwa_rate_answer(&r, 0, 1, 2.4 + k * 0.1);
+    before = r.rate_per_sec;
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 6.5);
+    CHECK(fabs(r.rate_per_sec - 0.7 * before) < 1e-9);
+}
+
+/* A 503 with Retry-After among successes is a fault; among throttles it is
+ * one (a proxy shedding a flood); a 429 always is. */
+UNIT_TEST(rate_lone_503_is_not_a_throttle)
+{
+    cwa_rate r;
+    cwa_rate_init(&r, 0, 0, 0.0);
+    cwa_rate_follow_server(&r, 1);
+    for (int k = 0; k < 20; k++)
+        cwa_rate_answer(&r, 0, 1, k * 0.05);
+    cwa_rate_answer(&r, CWA_RATE_MAYBE, 0, 1.0);
+    CHECK(!r.learned && !r.enabled);
+    /* successes between: the next one is alone too */
+    for (int k = 0; k < 3; k++)
+        cwa_rate_answer(&r, 0, 1, 1.1 + k * 0.1);
+    cwa_rate_answer(&r, CWA_RATE_MAYBE, 0, 1.5);
+    CHECK(!r.learned);
+    /* long after the last throttle, with no success between: alone too */
+    cwa_rate_answer(&r, CWA_RATE_MAYBE, 0, 4.0);
+    CHECK(!r.learned);
+    /* two close together with fewer successes between: a throttle */
+    cwa_rate_answer(&r, 0, 1, 4.1);
+    cwa_rate_answer(&r, CWA_RATE_MAYBE, 0, 4.2);
+    CHECK(r.learned && r.enabled);
+    /* a 429 alone cuts */
+    cwa_rate_init(&r, 0, 0, 0.0);
+    cwa_rate_follow_server(&r, 1);
+    for (int k = 0; k < 20; k++)
+        cwa_rate_answer(&r, 0, 1, k * 0.05);
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 1.0);
+    CHECK(r.learned && fabs(r.rate_per_sec - 10.0) < 1e-9);
 }
 
 UNIT_TEST(rate_false_learns_nothing)
@@ -378,7 +438,7 @@ UNIT_TEST(rate_false_learns_nothing)
     cwa_rate_init(&r, 0, 0, 0);
     for (int k = 0; k < 50; k++)
         cwa_rate_answer(&r, 0, 1, k * 0.01);
-    cwa_rate_answer(&r, 1, 0, 1.0);
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 1.0);
     CHECK(!r.learned && !r.enabled);
     CHECK(cwa_rate_take(&r, 1.0) == 0.0);
 }
@@ -389,14 +449,14 @@ UNIT_TEST(rate_learned_never_passes_a_fixed_ceiling)
     cwa_rate_init(&r, 60, 10, 0);
     for (int k = 0; k < 10; k++)
         cwa_rate_answer(&r, 0, 1, k * 0.1);
-    cwa_rate_answer(&r, 1, 0, 1.0); /* measured 2/s: half the 1/s ceiling */
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 1.0); /* 10/s measured: half the 1/s ceiling */
     CHECK(fabs(r.rate_per_sec - 0.5) < 1e-9 && r.burst == 1.0);
     for (int k = 1; k <= 30; k++)
         cwa_rate_answer(&r, 0, 1, 1.0 + k);
     CHECK(!r.learned && fabs(r.rate_per_sec - 1.0) < 1e-9 && r.burst == 10.0);
     /* a ceiling below the floor is the floor */
     cwa_rate_init(&r, 6, 1, 0);
-    cwa_rate_answer(&r, 1, 0, 1.0);
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 1.0);
     CHECK(fabs(r.rate_per_sec - 0.1) < 1e-9);
 }
 
@@ -407,8 +467,8 @@ UNIT_TEST(rate_stated_limit_caps_the_learned_rate)
     cwa_rate_follow_server(&r, 1);
     for (int k = 0; k < 100; k++)
         cwa_rate_answer(&r, 0, 1, k * 0.01);
-    cwa_rate_answer(&r, 1, 0, 1.0); /* 20/s measured: 10/s */
-    CHECK(fabs(r.rate_per_sec - 10.0) < 1e-9);
+    cwa_rate_answer(&r, CWA_RATE_THROTTLE, 0, 1.0); /* 100/s measured: 50/s */
+    CHECK(fabs(r.rate_per_sec - 50.0) < 1e-9);
     cwa_rate_observe(&r, 120, 5, 10, 1.5); /* the server says 2/s */
     CHECK(r.learned && fabs(r.rate_per_sec - 2.0) < 1e-9 && r.burst <= 120.0);
     for (int k = 1; k <= 200; k++)

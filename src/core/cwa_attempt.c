@@ -236,8 +236,10 @@ void cwa__attempt_complete(cwa_client *c, cwa_req *r, CURLcode rc)
     adapt_concurrency(c, r->status);
     /* a throttle that states the server's count is followed by that count,
      * not by a rate guessed from it */
-    int throttled = r->status == 429 || (r->status == 503 && r->hdr.has_retry_after);
-    cwa_rate_answer(&c->rate, throttled && !r->rate_observed, r->status >= 200 && r->status < 300,
+    int throttled = r->status == 429                             ? CWA_RATE_THROTTLE
+                    : r->status == 503 && r->hdr.has_retry_after ? CWA_RATE_MAYBE
+                                                                 : 0;
+    cwa_rate_answer(&c->rate, r->rate_observed ? 0 : throttled, r->status >= 200 && r->status < 300,
                     cwa_time_mono());
     if (r->status == 429 && r->hdr.has_retry_after) {
         /* A 429 speaks for the whole client, not this one request (nor only

@@ -10,14 +10,25 @@
  *
  * The learned rate, additive increase and multiplicative decrease (TCP's
  * AIMD, the AWS SDKs' "adaptive" retry mode):
- *   - a throttle (a 429, or a 503 with Retry-After, that carries no
- *     X-RateLimit-Remaining: a stated count is followed as such) cuts the
- *     rate to half of the lower of the current rate and the measured one:
- *     the accepted (2xx)
- *     answers of the last CWA_RATE_SLOTS seconds divided by that many
- *     seconds (a client younger than that measures low: it errs polite).
- *     Never below 30 a minute (unless the ceiling is lower). Throttles within
- *     a second of a cut answer requests sent before it and cut nothing more.
+ *   - a throttle is a 429 that carries no X-RateLimit-Remaining (a stated
+ *     count is followed as such); a 503 with Retry-After (and no Remaining)
+ *     is one only within MAYBE_WINDOW seconds of another throttle of either
+ *     kind with fewer than MAYBE_RUN successes between: a lone 503 among
+ *     successes is a fault, a proxy shedding a flood answers many together.
+ *   - the measured rate is the accepted (2xx) answers the ring holds (the
+ *     last CWA_RATE_SLOTS seconds) divided by the time it covers: since the
+ *     client was made, or since the first cut, when that is shorter (at
+ *     least a second).
+ *   - the first cut sets half of the lower of the current rate and the
+ *     measured one. It also empties the ring: the server has spent its
+ *     burst, so what it accepts from then on is its real limit.
+ *   - a later cut sets that measured rate, kept between half and 0.7 (the
+ *     AWS SDKs' beta) of the current rate: a first cut made from the burst
+ *     comes down to the server's limit in a few cuts, and a probe just past
+ *     the limit costs 0.7 of the rate, not half of it.
+ *   - never below 30 a minute (unless the ceiling is lower). Throttles
+ *     within a second of a cut answer requests sent before it and cut
+ *     nothing more.
  *   - every success window (a second or more with accepted answers and no
  *     throttle) adds a twentieth of the rate the last cut set, so the rate
  *     regains the cut in about 20 s and probes beyond it as slowly;
@@ -67,6 +78,9 @@ void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now)
     for (int k = 0; k < CWA_RATE_SLOTS; k++)
         r->acc[k] = 0.0;
     r->acc_sec = (long)floor(now);
+    r->acc_since = now;
+    r->throttle_at = -1.0;
+    r->run = 0;
 }
 
 void cwa_rate_cap_pauses(cwa_rate *r, double seconds)
@@ -294,32 +308,65 @@ static double learned_burst(const cwa_rate *r)
 
 #define MIN_LEARNED (30.0 / 60.0)
 #define GROW_SHARE (1.0 / 20.0)
+#define FIRST_CUT 0.5
+#define LATER_CUT 0.7
+/* a 503 with Retry-After counts as a throttle only this close to another
+ * throttle, with fewer successes than this between them */
+#define MAYBE_WINDOW 2.0
+#define MAYBE_RUN 3
+
+/* Accepted answers a second, over the part of the ring's seconds since
+ * acc_since (at least a second, so that a young ring does not guess). */
+static double measured_rate(cwa_rate *r, double now)
+{
+    advance(r, now);
+    double n = 0.0;
+    for (int k = 0; k < CWA_RATE_SLOTS; k++)
+        n += r->acc[k];
+    double start = (double)(r->acc_sec - (CWA_RATE_SLOTS - 1));
+    if (r->acc_since > start)
+        start = r->acc_since;
+    double span = now - start;
+    return n / (span > 1.0 ? span : 1.0);
+}
 
 static void cut(cwa_rate *r, double now)
 {
     if (r->learned && now - r->cut_at < 1.0)
         return;
-    advance(r, now);
-    double measured = 0.0;
-    for (int k = 0; k < CWA_RATE_SLOTS; k++)
-        measured += r->acc[k];
-    measured /= CWA_RATE_SLOTS;
-    double base = measured;
+    double measured = measured_rate(r, now);
     double floor_rate = MIN_LEARNED;
-    if (r->enabled) {
+    double rate;
+    if (r->learned) {
+        /* the ring has counted only since the first cut, when the server
+         * had spent its burst: what it took since is near its real limit,
+         * and a first cut that was too high comes down to it at once */
         refill(r, now);
-        if (r->rate_per_sec < base)
-            base = r->rate_per_sec;
-        if (r->rate_per_sec < floor_rate)
-            floor_rate = r->rate_per_sec;
+        rate = r->rate_per_sec * LATER_CUT;
+        if (measured < rate)
+            rate = measured;
+        if (rate < r->rate_per_sec * FIRST_CUT)
+            rate = r->rate_per_sec * FIRST_CUT;
+    } else {
+        rate = measured;
+        if (r->enabled) {
+            refill(r, now);
+            if (r->rate_per_sec < rate)
+                rate = r->rate_per_sec;
+        }
+        rate *= FIRST_CUT;
     }
-    double rate = base / 2.0;
+    if (r->enabled && r->rate_per_sec < floor_rate)
+        floor_rate = r->rate_per_sec;
     if (rate < floor_rate)
         rate = floor_rate;
     if (!r->learned) {
         r->ceiling = r->enabled ? r->rate_per_sec : 0.0;
         r->ceiling_burst = r->enabled ? r->burst : 0.0;
         r->learned = 1;
+        for (int k = 0; k < CWA_RATE_SLOTS; k++)
+            r->acc[k] = 0.0;
+        r->acc_since = now;
     }
     r->enabled = 1;
     r->rate_per_sec = r->cut_rate = rate;
@@ -350,10 +397,19 @@ void cwa_rate_answer(cwa_rate *r, int throttled, int accepted, double now)
     if (!r->follow_server && !(r->conf_rate > 0.0))
         return; /* rate_limit = false: no pacing, learned or not */
     if (throttled) {
-        cut(r, now);
+        /* a lone 503 among successes is a fault, not a throttle; a proxy
+         * shedding a flood answers many of them together */
+        int counts =
+            throttled != CWA_RATE_MAYBE ||
+            (r->throttle_at >= 0.0 && now - r->throttle_at <= MAYBE_WINDOW && r->run < MAYBE_RUN);
+        r->throttle_at = now;
+        r->run = 0;
+        if (counts)
+            cut(r, now);
     } else if (accepted) {
         advance(r, now);
         r->acc[r->acc_sec % CWA_RATE_SLOTS] += 1.0;
+        r->run++;
         grow_back(r, now);
     }
 }

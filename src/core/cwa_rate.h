@@ -91,6 +91,9 @@ typedef struct cwa_rate {
     double grown_at;            /* start of the current success window */
     double acc[CWA_RATE_SLOTS]; /* accepted answers per second, a ring */
     long acc_sec;               /* the second acc's newest slot counts */
+    double acc_since;           /* the ring counts nothing before this */
+    double throttle_at;         /* the last throttle of either kind; < 0: none */
+    int run;                    /* accepted answers since it */
 } cwa_rate;
 
 void cwa_rate_init(cwa_rate *r, double per_minute, double burst, double now);
@@ -110,8 +113,13 @@ void cwa_rate_settled(cwa_rate *r, int observed, double now);
  * may fill the bucket beyond the default burst. */
 void cwa_rate_follow_server(cwa_rate *r, int on);
 void cwa_rate_cap_pauses(cwa_rate *r, double seconds);
-/* An answer, for the learned rate: throttled (a 429, or a 503 with
- * Retry-After) cuts it, accepted (2xx) counts toward the measured rate and
+/* What a throttling answer says, for cwa_rate_answer. */
+enum {
+    CWA_RATE_THROTTLE = 1, /* a 429: always cuts */
+    CWA_RATE_MAYBE = 2     /* a 503 with Retry-After: cuts only among throttles */
+};
+/* An answer, for the learned rate: throttled (one of the above, 0 for
+ * none) may cut it, accepted (2xx) counts toward the measured rate and
  * the success windows that grow it back. Neither: nothing. */
 void cwa_rate_answer(cwa_rate *r, int throttled, int accepted, double now);
 
