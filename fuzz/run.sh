@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 OUT=${FUZZ_BUILD:-build/fuzz}
-TARGETS="fuzz_cond fuzz_headers fuzz_url"
+TARGETS="fuzz_cond fuzz_headers fuzz_response fuzz_url"
 
 pick_cc() {
   for c in ${FUZZ_CC:-} clang-14 clang; do
@@ -55,6 +55,8 @@ sources() {
     fuzz_cond) echo "$(ls src/core/cwa_cond*.c) src/core/cwa_buf.c" ;;
     fuzz_headers) echo "src/core/cwa_hdr.c src/core/cwa_retry.c src/core/cwa_time.c" ;;
     fuzz_url) echo "src/core/cwa_url.c src/core/cwa_buf.c" ;;
+    # the whole core: the response path reaches the engine, auth and the pager
+    fuzz_response) echo "$(ls src/core/*.c)" ;;
     *) echo "fuzz: unknown target $1 (one of: $TARGETS)" >&2; exit 2 ;;
   esac
 }
@@ -62,7 +64,9 @@ sources() {
 build() {
   t=$1
   # shellcheck disable=SC2046,SC2086
-  "$CC" $CFLAGS -o "$OUT/$t" "fuzz/$t.c" $(sources "$t") $(pkg-config --libs libcjson) -lm
+  libs="$(pkg-config --libs libcjson) -lm"
+  [ "$t" = fuzz_response ] && libs="$libs $(pkg-config --libs libcurl libcrypto) -lpthread"
+  "$CC" $CFLAGS -o "$OUT/$t" "fuzz/$t.c" $(sources "$t") $libs
 }
 
 if [ $# -ge 1 ]; then
