@@ -56,16 +56,16 @@ sources() {
     fuzz_headers) echo "src/core/cwa_hdr.c src/core/cwa_retry.c src/core/cwa_time.c" ;;
     fuzz_url) echo "src/core/cwa_url.c src/core/cwa_buf.c" ;;
     # the whole core: the response path reaches the engine, auth and the pager
-    fuzz_response) echo "$(ls src/core/*.c)" ;;
+    fuzz_response) ls src/core/*.c ;;
     *) echo "fuzz: unknown target $1 (one of: $TARGETS)" >&2; exit 2 ;;
   esac
 }
 
 build() {
   t=$1
-  # shellcheck disable=SC2046,SC2086
   libs="$(pkg-config --libs libcjson) -lm"
   [ "$t" = fuzz_response ] && libs="$libs $(pkg-config --libs libcurl libcrypto) -lpthread"
+  # shellcheck disable=SC2046,SC2086
   "$CC" $CFLAGS -o "$OUT/$t" "fuzz/$t.c" $(sources "$t") $libs
 }
 
