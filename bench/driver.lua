@@ -623,8 +623,7 @@ local function scenario_faults()
   local results
   emit("The hand-written peers run once here (none survives the token expiry); cwa with its defaults runs "
     .. "3 times. Its pages of 1000 make this listing 6 requests, over before the token expires; the tuned row "
-    .. "(pages of 100, 51 requests) sees the expiry, and runs once: the 503s with Retry-After among the faults "
-    .. "teach it a rate, which stretches a run to about 30 s.")
+    .. "(pages of 100, 51 requests) sees the expiry, and runs once.")
   emit()
   with_sims(flags, available("cw_rest") and not QUICK, function(sims)
     results = run_all(ids, sims, ps, {runs_of = once("cwa", table.unpack(HAND))})
