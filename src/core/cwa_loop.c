@@ -155,6 +155,24 @@ static void log_long_pause(cwa_client *c, double now, double wait)
 
 /* Starts what may start now; returns the seconds until something queued
  * may start (0 when nothing is waiting on time), -1 on a failure (err). */
+/* Whether queued request r may start now: 1 (a rate slot is taken for it),
+ * 0 when its own retry time is still ahead, -1 when the rate limit says wait
+ * (then no later request may start either). Both waits move *wake. */
+static int may_start(cwa_client *c, const cwa_req *r, double now, double *wake)
+{
+    if (r->not_before > now) {
+        earliest(wake, r->not_before - now);
+        return 0;
+    }
+    double w = cwa_rate_take(&c->rate, now);
+    if (w > 0) {
+        log_long_pause(c, now, w);
+        earliest(wake, w);
+        return -1;
+    }
+    return 1;
+}
+
 static double schedule(cwa_client *c, cwa_error *err)
 {
     double wake = 0;
@@ -183,16 +201,11 @@ static double schedule(cwa_client *c, cwa_error *err)
     for (cwa_req *r = c->pending_head; r && c->in_flight < cap; r = r->next) {
         if (r->kind == KIND_DATA || r->state != REQ_QUEUED)
             continue;
-        if (r->not_before > now) {
-            earliest(&wake, r->not_before - now);
+        int go = may_start(c, r, now, &wake);
+        if (go == 0)
             continue;
-        }
-        double w = cwa_rate_take(&c->rate, now);
-        if (w > 0) {
-            log_long_pause(c, now, w);
-            earliest(&wake, w);
+        if (go < 0)
             return wake;
-        }
         if (cwa__transfer_start(c, r, NULL, err) != 0)
             return -1;
     }
@@ -207,16 +220,11 @@ static double schedule(cwa_client *c, cwa_error *err)
         next = r->next;
         if (r->kind != KIND_DATA || r->state != REQ_QUEUED)
             continue;
-        if (r->not_before > now) {
-            earliest(&wake, r->not_before - now);
+        int go = may_start(c, r, now, &wake);
+        if (go == 0)
             continue;
-        }
-        double w = cwa_rate_take(&c->rate, now);
-        if (w > 0) {
-            log_long_pause(c, now, w);
-            earliest(&wake, w);
+        if (go < 0)
             return wake;
-        }
         r->token_gen = c->token_gen;
         c->token_used = 1;
         c->tokens_wasted = 0;
