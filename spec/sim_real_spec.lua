@@ -209,7 +209,9 @@ end)
 
 describe("cwa-sim command statuses", function()
   local sim, api
-  setup(function() sim, api = start{"--computers", "20", "--script-ms", "1500"} end)
+  -- Each status lasts a third of --script-ms: long enough that a poll on a
+  -- loaded machine (make sanitize runs three suites at once) sees every one.
+  setup(function() sim, api = start{"--computers", "20", "--script-ms", "6000"} end)
   teardown(function() sim:stop() end)
 
   -- The statuses a command shows until it ends, in order, read through both routes.
@@ -310,17 +312,19 @@ describe("cwa-sim AbsoluteExpirationDate", function()
   end)
 
   it("ends the session at --token-absolute: no token outlives it, refresh then gets 401", function()
-    local sim = simlib.start{"--computers", "10", "--token-ttl", "2", "--token-absolute", "3"}
+    -- Lifetimes of seconds, not one: a loaded machine may take a second between calls.
+    local sim = simlib.start{"--computers", "10", "--token-ttl", "6", "--token-absolute", "8"}
     local tok = curl.login(sim)
-    assert.equal(1, curl.iso_seconds(tok.AbsoluteExpirationDate) - curl.iso_seconds(tok.ExpirationDate))
-    simlib.sleep(1.2)
+    assert.equal(2, curl.iso_seconds(tok.AbsoluteExpirationDate) - curl.iso_seconds(tok.ExpirationDate))
+    -- refreshed between 2 s (its new expiry is then the session's end) and 6 s (the token's)
+    simlib.sleep(3.5)
     local status, text = curl.request(sim, "POST", "/cwa/api/v1/apitoken/refresh",
       {body = cjson.encode(tok.AccessToken), headers = {curl.CLIENT_ID}})
     assert.equal(200, status)
     local fresh = decode(text)
     assert.equal(tok.AbsoluteExpirationDate, fresh.AbsoluteExpirationDate)
     assert.equal(fresh.AbsoluteExpirationDate, fresh.ExpirationDate)
-    simlib.sleep(2.2)
+    simlib.sleep(5)
     assert.equal(401, (curl.client(sim, fresh.AccessToken).get("/Computers/1")))
     assert.equal(401, (curl.request(sim, "POST", "/cwa/api/v1/apitoken/refresh",
       {body = cjson.encode(fresh.AccessToken), headers = {curl.CLIENT_ID}})))

@@ -396,6 +396,10 @@ describe("cwa-sim apitoken dialect", function()
   end)
 
   it("runs Batch/ScriptExecute: Running, then Completed in ScriptHistory", function()
+    -- A run of its own that lasts: the shared simulator's 150 ms runs may end
+    -- before a loaded machine reads the history.
+    local slow, api = start_apitoken{"--script-ms", "5000"}
+    finally(function() slow:stop() end)
     local status, res = api.call("POST", "/Batch/ScriptExecute", cjson.encode{
       EntityType = "Computer", EntityIds = {7, 999999}, ScriptId = 3,
       Parameters = {{Key = "Path", Value = "C:\\Temp"}}})
@@ -406,8 +410,11 @@ describe("cwa-sim apitoken dialect", function()
     assert.equal(1, #hist)
     assert.equal(3, hist[1].ScriptId)
     assert.equal("Running", hist[1].Status)
-    simlib.sleep(0.3)
-    _, hist = api.get("/Computers/7/ScriptHistory")
+    for _ = 1, 300 do -- a hang guard of 30 s for a 5 s run
+      _, hist = api.get("/Computers/7/ScriptHistory")
+      if hist[1].Status ~= "Running" then break end
+      simlib.sleep(0.1)
+    end
     assert.equal("Completed", hist[1].Status)
     assert.equal("Success", hist[1].State)
     assert.truthy(hist[1].HistoryDate:match(ISO))
