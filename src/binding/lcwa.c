@@ -233,6 +233,7 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L)
     lua_setfield(L, -2, "defaults");
     lua_pushcfunction(L, monotime);
     lua_setfield(L, -2, "monotime");
+    lcwa_tty_open(L);
     lua_pushliteral(L, CWA_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;

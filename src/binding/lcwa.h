@@ -128,4 +128,7 @@ void lcwa_request_open(lua_State *L);
 int lcwa_client_submit(lua_State *L);
 int lcwa_client_wait(lua_State *L);
 
+/* lcwa_tty.c: adds the shell's terminal helpers to the module table on top. */
+void lcwa_tty_open(lua_State *L);
+
 #endif
