@@ -17,7 +17,7 @@ SUBMAKE      = $(MAKE) --no-print-directory
 
 # What the build, the tests and the demo need; bench/run.sh installs the
 # peers' own packages (lua5.2, lua-curl, python3-requests, node, ...).
-DEBIAN_PACKAGES := lua5.4 liblua5.4-dev libcurl4-openssl-dev libssl-dev lua-cjson \
+DEBIAN_PACKAGES := lua5.4 liblua5.4-dev libcurl4-openssl-dev libssl-dev lua-cjson tmux \
                    lua-busted lua-check lua-argparse lua-socket luarocks libmicrohttpd-dev \
                    libcjson-dev pkg-config curl cppcheck clang-format
 

@@ -98,7 +98,14 @@ end
 
 -- JSON ----------------------------------------------------------------------
 
-local encode_string = cjson.encode -- a Lua string encodes to a JSON string
+-- A Lua string as a JSON string. lua-cjson writes "/" as "\\/", which is
+-- legal JSON but breaks a grep for a URL; each escape is read as a pair, so
+-- an escaped backslash before a slash stays as it is.
+local function encode_string(v)
+  return (cjson.encode(v):gsub("\\(.)", function(c)
+    if c == "/" then return "/" end
+  end))
+end
 
 local function json_encode(v, pretty, indent, seen, opts, out)
   local t = type(v)
@@ -341,7 +348,8 @@ end
 --- Aligned text table with a header and a separator line, fitted to
 -- opts.width (100): long cells cut with "…", columns that do not fit dropped
 -- (a line says how many), rows past opts.max_rows replaced by
--- "... and N more" (N counts opts.total when given).
+-- "... and N more" (N counts opts.total when given; opts.more_hint follows
+-- it in parentheses). opts.no_headers leaves out the header and separator.
 function format.table(records, opts)
   opts = opts or {}
   local width = opts.width or 100
@@ -411,8 +419,10 @@ function format.table(records, opts)
     header[c] = numeric[c] and fit_right(titles[c], widths[c]) or fit(titles[c], widths[c])
     sep[c] = string.rep("-", widths[c])
   end
-  emit(header)
-  emit(sep)
+  if not opts.no_headers then
+    emit(header)
+    emit(sep)
+  end
   for r = 1, nrows do
     local parts = {}
     for c = 1, shown do
@@ -423,6 +433,7 @@ function format.table(records, opts)
   end
   if total > nrows then
     lines[#lines + 1] = "... and " .. (total - nrows) .. " more"
+      .. (opts.more_hint and (" (" .. opts.more_hint .. ")") or "")
   end
   local hidden = #cols - shown
   if hidden > 0 then
@@ -545,8 +556,10 @@ function Writer:write(record)
   elseif kind == "csv" then
     if not self.columns then
       self.columns = format.columns({record}, self.opts)
-      local ok, err = put(self, format.csv_header(self.columns))
-      if not ok then return ok, err end
+      if not self.opts.no_headers then
+        local ok, err = put(self, format.csv_header(self.columns))
+        if not ok then return ok, err end
+      end
     end
     return put(self, format.csv_row(record, self.columns))
   else -- table
@@ -564,7 +577,7 @@ function Writer:close()
   if kind == "json" then
     ok, err = put(self, self.count == 0 and "[]\n" or "\n]\n")
   elseif kind == "csv" then
-    if not self.columns and self.opts.fields then
+    if not self.columns and self.opts.fields and not self.opts.no_headers then
       ok, err = put(self, format.csv_header(format.columns({}, self.opts)))
     end
   elseif kind == "table" then

@@ -193,7 +193,7 @@ function commands.run_script(client, a)
   end
   local kind = output_kind(a)
   local w <close> = output.record_writer(a, kind, {
-    fields = {"ComputerId", "Status", "State", "Message"},
+    fields = {"ComputerId", "Status", "State", "Message"}, no_headers = a.no_headers or nil,
     width = kind == "table" and output.table_width() or nil, pretty = kind == "json",
   })
   for _, r in ipairs(rows) do w:write(r) end

@@ -77,13 +77,30 @@ local function run_command_line(cmd, what)
   return line
 end
 
+-- The shell reads the secret, not Lua: Ctrl-C reaches it as well, and its
+-- trap turns echo back on before it exits, whereas lua5.4's interrupt would
+-- fire only after the read, with echo still off. The secret comes back
+-- through the pipe, never through an argument or the environment.
+local READ_SECRET = [[
+trap 'stty echo </dev/tty; printf "\n" >&2; exit 130' INT TERM HUP
+stty -echo </dev/tty
+IFS= read -r line </dev/tty
+status=$?
+stty echo </dev/tty
+printf "\n" >&2
+[ "$status" -eq 0 ] || exit 1
+printf '%s\n' "$line"
+]]
+
 local function read_secret(prompt)
   io.stderr:write(prompt)
   io.stderr:flush()
-  os.execute("stty -echo 2>/dev/null")
-  local line = io.read("l")
-  os.execute("stty echo 2>/dev/null")
-  io.stderr:write("\n")
+  local p = io.popen(READ_SECRET, "r")
+  if not p then usage("cannot start sh to read the password") end
+  local line = p:read("l")
+  local _, _, code = p:close()
+  if code == 130 then error("interrupted!", 0) end
+  if not line then usage("no password was typed (the prompt needs a terminal)") end
   return line
 end
 

@@ -1,9 +1,11 @@
 --- The `cwa` command: argument parsing (lua-argparse), connection settings
 -- from flags, a profile or the environment, output formats and exit codes.
 --
--- Exit codes: 0 ok, 1 API error (anything the server or the network said),
--- 2 usage error (bad flags, a bad condition, missing settings, an
--- InvalidArgument raised before any request was sent).
+-- Exit codes: 0 everything succeeded; 1 an API error (anything the server
+-- or the network said) or a script or command that failed or did not finish;
+-- 2 a usage error (bad flags, a bad condition, missing settings, an
+-- InvalidArgument raised before any request was sent); 130 interrupted
+-- (Ctrl-C, at a prompt as well: the terminal's echo is turned back on).
 -- Errors are one line on stderr: "cwa: " followed by tostring of the error.
 --
 -- Connection settings, first found wins: flags, then the profile
@@ -47,6 +49,21 @@ local cli = {
 
 local is_usage, say = common.is_usage, common.say
 
+-- The core's hints name cwa.new's options; on the command line the flags
+-- (and variables) that set them are what the reader can act on.
+local CLI_HINTS = {
+  {"(set client_id)", "(give --client-id or CONNECTWISE_AUTOMATE_CLIENT_ID)"},
+  {"(set allow_http = true)", "(use an https:// --server)"},
+}
+
+local function cli_hints(text)
+  for _, h in ipairs(CLI_HINTS) do
+    local at = text:find(h[1], 1, true)
+    if at then text = text:sub(1, at - 1) .. h[2] .. text:sub(at + #h[1]) end
+  end
+  return text
+end
+
 local function dispatch(a)
   if a.command == "check-condition" then return commands.check_condition(a) end
   local cwa = require "cwa"
@@ -57,8 +74,10 @@ local function dispatch(a)
       client = cwa.new(conn)
     else
       say("cwa: not connected: ", tostring(conn))
+      conn = {}
     end
-    return require("cwa.shell").run{client = client, execute = a.execute, width = common.terminal_width}
+    return require("cwa.shell").run{client = client, execute = a.execute, width = common.terminal_width,
+      server = conn.server, username = conn.username}
   end
   local conn = cli.connection(a)
   local client <close> = cwa.new(conn)
@@ -96,7 +115,7 @@ function cli.main(argv)
     return 2
   end
   if cwa.is_error(err) then
-    say(tostring(err))
+    say(cli_hints(tostring(err)))
     return err.code == "InvalidArgument" and 2 or 1
   end
   -- lua5.4 turns Ctrl-C into the error "interrupted!" (the progress line

@@ -27,8 +27,13 @@ function output.table_width()
 end
 
 local function writer_options(a, kind)
-  local o = {fields = split_list(a.fields), flatten = kind == "table" or kind == "csv"}
-  if kind == "table" then o.width = output.table_width() end
+  local o = {fields = split_list(a.fields), flatten = kind == "table" or kind == "csv",
+    no_headers = a.no_headers or nil}
+  if kind == "table" then
+    -- Cells are cut only to fit the terminal, never to a fixed width.
+    o.width, o.max_cell = output.table_width(), math.huge
+    o.more_hint = "-o csv or -o ndjson writes every record"
+  end
   if kind == "json" then o.pretty = true end
   return o
 end

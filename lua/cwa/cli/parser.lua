@@ -53,7 +53,8 @@ Connection: flags, else the profile (--profile, config file $CWA_CONFIG or
 ~/.config/cwa/config.lua), else CONNECTWISE_AUTOMATE_SERVER, _USERNAME,
 _PASSWORD (or _USER, _PASS, _2FA), _CLIENT_ID, _AUTH, _CA_FILE, _VERIFY_TLS.
 Connection and output options may come before or after the command.
-Exit codes: 0 ok, 1 API error, 2 usage error.
+Exit codes: 0 everything succeeded; 1 an API error, or a script or command
+that failed or did not finish; 2 a usage error; 130 interrupted (Ctrl-C).
 
 Examples:
   cwa computers --where "Status = 'Offline'" --fields Id,ComputerName --format csv
@@ -83,8 +84,9 @@ Examples:
     d.rate_limit and ("%g"):format(d.rate_limit) or "the server's, learned"))
     :argname("<n>"):convert(converter("--rate-limit", options.parse_rate))
   p:option("-p --profile", "Profile of the config file to use."):argname("<name>")
-  p:option("-f --format", "Output format (default: table on a terminal, else ndjson).")
+  p:option("-o -f --format", "Output format (default: table on a terminal, else ndjson).")
     :choices(output.FORMATS)
+  p:flag("--no-headers", "No header line in table and csv output.")
   p:flag("-q --quiet", "No progress line.")
   p:flag("--progress", "Show the progress line even when stderr is not a terminal.")
   p:flag("--debug", "Log every request, retry and wait on stderr.")
