@@ -97,6 +97,16 @@ function Client:dialect()
   return self._core:dialect()
 end
 
+--- The session the client holds, without a request: what its `token_cache`
+-- entry gave when it was made, or its last login. Never the token.
+-- @treturn ?table `expires` (epoch seconds), `absolute` (the server's
+--   AbsoluteExpirationDate, when it gave one) and `dialect`; nil without a token
+-- @usage local s = cwa.from_env{session = true}:session()
+-- if s then print("session until " .. os.date("!%c", s.expires)) end
+function Client:session()
+  return self._core:session()
+end
+
 -- ---------------------------------------------------------------------------
 -- Plain requests
 

@@ -562,6 +562,28 @@ static void push_number(lua_State *L, double x)
     }
 }
 
+/* client:session() -> {expires =, absolute =, dialect =} | nil: the token
+ * the client holds (from its token_cache or a login), never the token */
+static int client_session(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    cwa_session_info info;
+    if (!cwa_client_session(lc->client, &info)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 3);
+    push_number(L, info.expires);
+    lua_setfield(L, -2, "expires");
+    if (info.absolute > 0) {
+        push_number(L, info.absolute);
+        lua_setfield(L, -2, "absolute");
+    }
+    lua_pushstring(L, info.dialect);
+    lua_setfield(L, -2, "dialect");
+    return 1;
+}
+
 void lcwa_push_settings(lua_State *L, const cwa_config *cfg)
 {
     lua_createtable(L, 0, 12);
@@ -721,6 +743,15 @@ static const luaL_Reg client_methods[] = {
      * @usage client:token(); print(client:dialect())
      */
     {"dialect", client_dialect},
+    /***
+     * The session the client holds, without a request: from its
+     * `token_cache` entry or the last login. Never the token.
+     * @function Client:session
+     * @treturn ?table `expires` (epoch seconds), `absolute` (the server's
+     *   AbsoluteExpirationDate, when it gave one) and `dialect`; nil without a token
+     * @usage local s = client:session(); if s then print(os.date("!%c", s.expires)) end
+     */
+    {"session", client_session},
     /***
      * The settings the client runs with: `page_size`, `retries`,
      * `rate_limit` (false when off), `burst` (0: a minute's worth),

@@ -214,6 +214,16 @@ int cwa_client_logout(cwa_client *c, cwa_error *err);
 /* "apitoken" or "apicredentials" once known (after the first login), else NULL. */
 const char *cwa_client_dialect(const cwa_client *c);
 
+/* The session the client holds, without a request: what a token_cache entry
+ * (read by cwa_client_new) or the last login gave. Never the token. */
+typedef struct cwa_session_info {
+    double expires;      /* epoch seconds */
+    double absolute;     /* AbsoluteExpirationDate, epoch seconds; 0: none */
+    const char *dialect; /* "apitoken" or "apicredentials" */
+} cwa_session_info;
+/* 1 and *out filled when the client holds a token, else 0 (out zeroed). */
+int cwa_client_session(const cwa_client *c, cwa_session_info *out);
+
 /* The start of a server's body on one line, for a message, with the
  * client's secrets as *** (the rules of cwa_scrub_excerpt in cwa_scrub.h):
  * what a hook quotes of a body it could not decode. */

@@ -1,6 +1,12 @@
 /* token_cache: keeps the access token in a file of the user's (mode 0600)
  * so that short scripts run one after another log in once an hour, not once
- * a run. A file that others can read is refused, never silently used. */
+ * a run. A file that others can read is refused, never silently used.
+ *
+ * The file holds {"sessions": [entry, ...]}, one entry per server, user and
+ * ClientId, so that one file serves every account (the `cwa` command's
+ * sessions); each entry is {server, username, client_id?, dialect, token,
+ * expires, refresh_at, absolute}. A file of one bare entry (the form of
+ * earlier versions) is read as that entry and replaced on the next store. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,11 +60,84 @@ static int cache_read(const cwa_client *c, cJSON **root, cwa_error *err)
     return 0;
 }
 
-static void wipe_token(cJSON *root)
+static void wipe_token(cJSON *entry)
 {
-    const cJSON *token = cJSON_GetObjectItem(root, "token");
+    const cJSON *token = cJSON_GetObjectItem(entry, "token");
     if (cJSON_IsString(token))
         cwa_wipe(token->valuestring, strlen(token->valuestring));
+}
+
+static void wipe_all(cJSON *root)
+{
+    const cJSON *list = cJSON_GetObjectItem(root, "sessions");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list) wipe_token((cJSON *)e);
+    wipe_token(root);
+}
+
+static void delete_root(cJSON *root)
+{
+    if (!root)
+        return;
+    wipe_all(root);
+    cJSON_Delete(root);
+}
+
+/* A token goes into a header: one with a control character (CR, LF...) is
+ * not a token the server gave, and is never sent. */
+static int token_ok(const char *t)
+{
+    if (!t[0])
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int same_string(const cJSON *item, const char *want)
+{
+    if (!want || !want[0])
+        return item == NULL || (cJSON_IsString(item) && item->valuestring[0] == '\0');
+    return cJSON_IsString(item) && strcmp(item->valuestring, want) == 0;
+}
+
+/* Whether entry belongs to this client's server, user and ClientId (an
+ * entry of the one-entry form names no ClientId: server and user decide). */
+static int entry_matches(const cwa_client *c, const cJSON *entry, int legacy)
+{
+    return same_string(cJSON_GetObjectItem(entry, "server"), c->server.base) &&
+           same_string(cJSON_GetObjectItem(entry, "username"), c->username) &&
+           (legacy || same_string(cJSON_GetObjectItem(entry, "client_id"), c->client_id));
+}
+
+static int entry_is_ours(const cwa_client *c, const cJSON *entry)
+{
+    return entry_matches(c, entry, 0);
+}
+
+/* The entries of a file read by cache_read: the "sessions" array, or the
+ * root itself in the one-entry form (then *legacy is set). */
+static const cJSON *entries_of(const cJSON *root, int *legacy)
+{
+    *legacy = 0;
+    const cJSON *list = cJSON_GetObjectItem(root, "sessions");
+    if (cJSON_IsArray(list))
+        return list;
+    if (cJSON_IsObject(root) && cJSON_GetObjectItem(root, "token"))
+        *legacy = 1;
+    return NULL;
+}
+
+static const cJSON *find_entry(const cwa_client *c, const cJSON *root)
+{
+    int legacy;
+    const cJSON *list = entries_of(root, &legacy);
+    if (legacy)
+        return entry_matches(c, root, 1) ? root : NULL;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list) if (entry_is_ours(c, e)) return e;
+    return NULL;
 }
 
 int cwa__token_cache_load(cwa_client *c, cwa_error *err)
@@ -68,17 +147,17 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
     cJSON *root;
     if (cache_read(c, &root, err) != 0)
         return -1;
-    const cJSON *server = cJSON_GetObjectItem(root, "server");
-    const cJSON *user = cJSON_GetObjectItem(root, "username");
-    const cJSON *token = cJSON_GetObjectItem(root, "token");
-    const cJSON *expires = cJSON_GetObjectItem(root, "expires");
-    const cJSON *refresh_at = cJSON_GetObjectItem(root, "refresh_at");
-    const cJSON *dialect = cJSON_GetObjectItem(root, "dialect");
+    const cJSON *entry = find_entry(c, root);
+    const cJSON *token = cJSON_GetObjectItem(entry, "token");
+    const cJSON *expires = cJSON_GetObjectItem(entry, "expires");
+    const cJSON *refresh_at = cJSON_GetObjectItem(entry, "refresh_at");
+    const cJSON *dialect = cJSON_GetObjectItem(entry, "dialect");
     double now = cwa_time_now();
-    if (cJSON_IsString(server) && strcmp(server->valuestring, c->server.base) == 0 &&
-        cJSON_IsString(user) && strcmp(user->valuestring, c->username) == 0 && cJSON_IsString(token) &&
-        token->valuestring[0] && cJSON_IsNumber(expires) && expires->valuedouble > now + 60 &&
-        cJSON_IsNumber(refresh_at) && cJSON_IsString(dialect)) {
+    int dialect_ok =
+        cJSON_IsString(dialect) &&
+        (c->dialect == CWA_AUTH_AUTO || strcmp(dialect->valuestring, dialect_name(c->dialect)) == 0);
+    if (entry && cJSON_IsString(token) && token_ok(token->valuestring) && cJSON_IsNumber(expires) &&
+        expires->valuedouble > now + 60 && cJSON_IsNumber(refresh_at) && dialect_ok) {
         c->token = cwa_str_dup(token->valuestring, NULL); /* no memory: no cached token */
         if (c->token && cwa_secrets_set(&c->secrets, CWA_SECRET_TOKEN, c->token, strlen(c->token)) != 0)
             cwa_str_wipe_free(&c->token);
@@ -86,7 +165,7 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
             c->token_gen++;
             c->token_expires = expires->valuedouble;
             c->refresh_at = refresh_at->valuedouble;
-            const cJSON *absolute = cJSON_GetObjectItem(root, "absolute");
+            const cJSON *absolute = cJSON_GetObjectItem(entry, "absolute");
             c->token_absolute = cJSON_IsNumber(absolute) ? absolute->valuedouble : 0;
             if (c->dialect == CWA_AUTH_AUTO)
                 c->dialect = strcmp(dialect->valuestring, "apicredentials") == 0
@@ -96,50 +175,23 @@ int cwa__token_cache_load(cwa_client *c, cwa_error *err)
                      c->token_expires - now);
         }
     }
-    wipe_token(root);
-    cJSON_Delete(root);
+    delete_root(root);
     return 0;
 }
 
-void cwa__token_cache_forget(cwa_client *c, const char *token)
+/* Writes root to the cache file: a private temporary file, then rename, so
+ * that readers never see half; with no entries left the file is removed. */
+static void cache_write(cwa_client *c, cJSON *root)
 {
-    cwa_error err = {0};
-    cJSON *root = NULL;
-    if (!c->token_cache || !token || cache_read(c, &root, &err) != 0) {
-        cwa_error_clear(&err);
+    if (cJSON_GetArraySize(cJSON_GetObjectItem(root, "sessions")) == 0) {
+        if (unlink(c->token_cache) != 0 && errno != ENOENT)
+            cwa__log(c, CWA_LOG_WARN, "token_cache: could not remove %s: %s", c->token_cache,
+                     strerror(errno));
         return;
     }
-    /* another run may have stored a token of its own since: that one stays */
-    const cJSON *cached = cJSON_GetObjectItem(root, "token");
-    if (cJSON_IsString(cached) && strcmp(cached->valuestring, token) == 0 && unlink(c->token_cache) != 0)
-        cwa__log(c, CWA_LOG_WARN, "token_cache: could not remove %s: %s", c->token_cache,
-                 strerror(errno));
-    wipe_token(root);
-    cJSON_Delete(root);
-}
-
-void cwa__token_cache_store(cwa_client *c)
-{
-    if (!c->token_cache || !c->token)
-        return;
-    cJSON *root = cJSON_CreateObject();
-    if (!root)
-        return;
-    cJSON_AddStringToObject(root, "server", c->server.base);
-    cJSON_AddStringToObject(root, "username", c->username);
-    cJSON_AddStringToObject(root, "dialect", dialect_name(c->dialect));
-    cJSON_AddStringToObject(root, "token", c->token);
-    cJSON_AddNumberToObject(root, "expires", c->token_expires);
-    cJSON_AddNumberToObject(root, "refresh_at", c->refresh_at);
-    cJSON_AddNumberToObject(root, "absolute", c->token_absolute);
     char *text = cJSON_PrintUnformatted(root);
-    const cJSON *token = cJSON_GetObjectItem(root, "token");
-    if (cJSON_IsString(token)) /* absent when cJSON ran out of memory adding it */
-        cwa_wipe(token->valuestring, strlen(token->valuestring));
-    cJSON_Delete(root);
     if (!text)
         return;
-    /* write a private temporary file, then rename: readers never see half */
     size_t plen = strlen(c->token_cache);
     char *tmp = malloc(plen + 8);
     int ok = 0;
@@ -161,4 +213,102 @@ void cwa__token_cache_store(cwa_client *c)
                  strerror(errno));
     free(tmp);
     cwa_str_wipe_free(&text);
+}
+
+/* A new root holding the entries of old (may be NULL) that are not this
+ * client's and have not expired; NULL when out of memory. */
+static cJSON *others_of(const cwa_client *c, const cJSON *old)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(root, "sessions");
+    if (!list) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    int legacy;
+    const cJSON *e;
+    double now = cwa_time_now();
+    cJSON_ArrayForEach(e, entries_of(old, &legacy))
+    {
+        const cJSON *expires = cJSON_GetObjectItem(e, "expires");
+        if (entry_is_ours(c, e) || !cJSON_IsNumber(expires) || expires->valuedouble <= now)
+            continue;
+        cJSON *copy = cJSON_Duplicate(e, 1);
+        if (!copy || !cJSON_AddItemToArray(list, copy)) {
+            if (copy) {
+                wipe_token(copy);
+                cJSON_Delete(copy);
+            }
+            delete_root(root);
+            return NULL;
+        }
+    }
+    return root;
+}
+
+void cwa__token_cache_forget(cwa_client *c, const char *token)
+{
+    cwa_error err = {0};
+    cJSON *old = NULL;
+    if (!c->token_cache || !token || cache_read(c, &old, &err) != 0) {
+        cwa_error_clear(&err);
+        return;
+    }
+    /* another run may have stored a token of its own since: that one stays */
+    const cJSON *cached = cJSON_GetObjectItem(find_entry(c, old), "token");
+    if (cJSON_IsString(cached) && strcmp(cached->valuestring, token) == 0) {
+        cJSON *root = others_of(c, old);
+        if (root)
+            cache_write(c, root);
+        else if (unlink(c->token_cache) != 0) /* no memory: the file goes, ours with it */
+            cwa__log(c, CWA_LOG_WARN, "token_cache: could not remove %s: %s", c->token_cache,
+                     strerror(errno));
+        delete_root(root);
+    }
+    delete_root(old);
+}
+
+void cwa__token_cache_store(cwa_client *c)
+{
+    if (!c->token_cache || !c->token)
+        return;
+    cwa_error err = {0};
+    cJSON *old = NULL;
+    if (cache_read(c, &old, &err) != 0) { /* a file of others' is not replaced */
+        cwa__log(c, CWA_LOG_WARN, "%s", err.message);
+        cwa_error_clear(&err);
+        return;
+    }
+    cJSON *root = others_of(c, old);
+    delete_root(old);
+    cJSON *entry = cJSON_CreateObject();
+    if (!root || !entry || !cJSON_AddItemToArray(cJSON_GetObjectItem(root, "sessions"), entry)) {
+        cJSON_Delete(entry);
+        delete_root(root);
+        return;
+    }
+    cJSON_AddStringToObject(entry, "server", c->server.base);
+    cJSON_AddStringToObject(entry, "username", c->username);
+    if (c->client_id && c->client_id[0])
+        cJSON_AddStringToObject(entry, "client_id", c->client_id);
+    cJSON_AddStringToObject(entry, "dialect", dialect_name(c->dialect));
+    cJSON_AddStringToObject(entry, "token", c->token);
+    cJSON_AddNumberToObject(entry, "expires", c->token_expires);
+    cJSON_AddNumberToObject(entry, "refresh_at", c->refresh_at);
+    cJSON_AddNumberToObject(entry, "absolute", c->token_absolute);
+    /* an entry cJSON could not complete (no memory) is not written */
+    if (cJSON_GetObjectItem(entry, "absolute"))
+        cache_write(c, root);
+    delete_root(root);
+}
+
+int cwa_client_session(const cwa_client *c, cwa_session_info *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!c->token)
+        return 0;
+    out->expires = c->token_expires;
+    out->absolute = c->token_absolute;
+    out->dialect = cwa_client_dialect(c);
+    return 1;
 }
