@@ -63,6 +63,8 @@ local function listing(client, a, path, label)
     label = label, page_size = opts.page_size or client.page_size,
     -- Records streamed to the same terminal would tear the line apart; a
     -- table is written at the end, after the line is erased.
+    -- --limit 5000 of 20000 is read to 5000: that is the total to show.
+    limit = opts.limit,
     enabled = show and (a.progress or (isatty(2) and (kind == "table" or not isatty(1)))),
   }
   local w <close> = output.record_writer(a, kind)

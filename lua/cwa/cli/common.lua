@@ -40,19 +40,9 @@ function common.isatty(fd)
   return tty_cache[fd]
 end
 
---- The terminal's width in columns: $COLUMNS, else `stty size`, else 100.
-function common.terminal_width()
-  local cols = tonumber(os.getenv("COLUMNS") or "")
-  if cols and cols >= 20 then return math.floor(cols) end
-  local p = io.popen("stty size </dev/tty 2>/dev/null")
-  if p then
-    local line = p:read("l")
-    p:close()
-    local w = line and tonumber(line:match("^%d+%s+(%d+)"))
-    if w and w >= 20 then return w end
-  end
-  return 100
-end
+--- The terminal's width in columns: $COLUMNS, else `stty size`, else 100
+-- (the progress line's, which re-reads it as the window changes).
+common.terminal_width = progress.terminal_width
 
 --- The items of a comma-separated list, trimmed, empty ones dropped (nil for nil).
 -- @string s
