@@ -399,17 +399,18 @@ end
 -- The first line: "connected" only once the server took the login.
 local function banner(opts, kind, cwa)
   local head = cwa._VERSION .. " shell (Lua 5.4" .. (kind ~= "plain" and (", " .. kind) or "") .. "). "
+  local tail = "`help` lists the functions and methods; Ctrl-D quits.\n"
   local client = opts.client
   if not client then
-    return head .. "`client` is not connected: set the connection and restart. Ctrl-D quits.\n"
+    return head .. "`client` is not connected: set the connection and restart.\n" .. tail
   end
   local ok, err = pcall(client.token, client)
   if not ok then
     return head .. "`client` is not logged in: " .. message_of(is_interrupt(err) and "interrupted" or err)
-      .. " (client:token() tries again). `help` lists the functions; Ctrl-D quits.\n"
+      .. "\nclient:token() logs in again. " .. tail
   end
   local who = opts.server and (" to " .. opts.server .. (opts.username and (" as " .. opts.username) or "")) or ""
-  return head .. format.escape("`client` is connected" .. who) .. ". `help` lists the functions; Ctrl-D quits.\n"
+  return head .. format.escape("`client` is connected" .. who) .. ".\n" .. tail
 end
 
 --- Runs the prompt. Options: client (may be nil), server and username (for
