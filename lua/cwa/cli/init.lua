@@ -66,6 +66,7 @@ end
 
 local function dispatch(a)
   if a.command == "check-condition" then return commands.check_condition(a) end
+  if a.command == "completion" then return require("cwa.cli.completion").run(a, cli.parser()) end
   local cwa = require "cwa"
   if a.command == "shell" then
     local ok, conn = pcall(cli.connection, a)

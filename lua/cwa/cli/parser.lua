@@ -162,6 +162,15 @@ Examples:
   shell:option("-e --execute", "Run this Lua chunk first."):count("*")
   example(shell, "echo 'print(#client:list(\"/Computers\"))' | cwa shell")
 
+  local comp = p:command("completion"):summary("Print a completion script for bash, zsh or fish.")
+  comp:argument("shell", "The shell."):choices(require("cwa.cli.completion").SHELLS):args("?")
+  comp:flag("--profiles", "Print the profile names, one a line (the scripts ask for them)."):hidden(true)
+  comp:epilog([[
+Examples:
+  source <(cwa completion bash)    (this shell; zsh too, after compinit)
+  cwa completion bash > ~/.local/share/bash-completion/completions/cwa
+  cwa completion fish > ~/.config/fish/completions/cwa.fish]])
+
   return p
 end
 
