@@ -6,9 +6,14 @@
 -- are polled until their Status is final. The POSTs are never retried once the server may have acted (the core
 -- retries a POST only on 429, on 503 with Retry-After and on connect failures).
 -- The pause between two polls is `cwa.scheduler.sleep`: inside `client:map`
--- the other items go on meanwhile.
+-- the other items go on meanwhile. The computers of one script run are read
+-- together (Automate has no listing of several computers' ScriptHistory): one
+-- `client:map` over them per poll, under the client's rate limit and
+-- concurrency cap; inside an item of a map of the same client, one after
+-- another, each request letting the other items go on.
 -- @module cwa.actions
 local errors = require "cwa.errors"
+local map = require "cwa.map"
 local options = require "cwa.options"
 local scheduler = require "cwa.scheduler"
 
@@ -69,7 +74,21 @@ local function check_options(who, opts, known)
   end
   local timeout = options.positive(who .. ": timeout", opts.timeout or 300, "a positive number of seconds")
   local interval = options.positive(who .. ": poll_interval", opts.poll_interval or 2, "a positive number of seconds")
+  if opts.progress ~= nil and type(opts.progress) ~= "function" then
+    invalid(who, "progress must be a function(done, total)")
+  end
   return opts, timeout, interval
+end
+
+-- fn(item) for every item: together through a map when none runs on the
+-- client, else (called from an item of one) in turn; the first error raised.
+local function each_item(client, items, fn)
+  if #items == 0 then return end
+  if scheduler.running(client) or #items == 1 then
+    for _, item in ipairs(items) do fn(item) end
+    return
+  end
+  map.map(client, items, fn, {fail_fast = true})
 end
 
 local function field(rec, name)
@@ -113,16 +132,41 @@ local function launched(details)
   return whole(status) == 0
 end
 
--- The ScriptResults entries of a launch answer, by computer id.
-local function launch_results(answer)
-  local out = {}
+--- What a launch answer of `run_script` (without wait) says of each
+-- computer: `{computer_id, status, message, launch}` in the order of `ids`,
+-- status "NotLaunched" (with the server's Message) when its
+-- `ResultDetails.ResultStatus` is not 0, else "Launched". An answer without
+-- ScriptResults (the brief's dialect: one answer per computer, each POST
+-- accepted) says every computer was launched.
+-- @param answer the server's answer
+-- @tparam table ids the computer ids, integers
+-- @treturn table
+function actions.launches(answer, ids)
+  local entries = {}
   local list = field(answer, "ScriptResults")
-  if type(list) ~= "table" then return out end
-  for _, entry in ipairs(list) do
+  for _, entry in ipairs(type(list) == "table" and list or {}) do
     local id = whole(field(entry, "EntityId"))
-    if id then out[id] = entry end
+    if id then entries[id] = entry end
+  end
+  local out = {}
+  for i, id in ipairs(ids) do
+    local entry = entries[id]
+    local details = field(entry, "ResultDetails")
+    if entry and not launched(details) then
+      out[i] = {computer_id = id, status = "NotLaunched", message = field(details, "Message"), launch = entry}
+    else
+      out[i] = {computer_id = id, status = "Launched", launch = entry}
+    end
   end
   return out
+end
+
+-- The computer's new completed row of its ScriptHistory, if any.
+local function completed_row(client, id, script_id, before)
+  for _, row in ipairs(history(client, id, script_id)) do
+    local row_id = tonumber(field(row, "Id")) or 0
+    if row_id > before and tostring(field(row, "Status")):lower() == "completed" then return row end
+  end
 end
 
 --- Runs a script on one or more computers.
@@ -136,11 +180,16 @@ end
 -- their ScriptHistory for the new completed row: status "Completed" with
 -- its State and DiagnosticMessage, or "Running" when the timeout came first.
 -- `launch` is the computer's entry of the launch answer, when there is one.
+-- The computers' histories are read together, before the launch and at
+-- each poll (see the module's text); `progress(done, total)`, when given, is
+-- called after the launch and after each poll with the computers whose
+-- result is known.
 -- @tparam cwa.Client client (the method form `client:run_script(...)` passes it)
 -- @param computer_ids an id or a list of ids (integers or decimal strings)
 -- @param script_id an integer or a decimal string
 -- @tparam[opt] table params {name = value} or {{Key =, Value =}}
--- @tparam[opt] table opts wait, timeout (seconds, 300), poll_interval (seconds, 2)
+-- @tparam[opt] table opts wait, timeout (seconds, 300), poll_interval (seconds, 2),
+--   progress (a function(done, total))
 -- @return without wait: the server's answer; with wait: the results, in the order of computer_ids
 -- @raise cwa.Error InvalidArgument for bad ids, parameters or options (before any
 --   request); the errors of `Client:post` and `Client:list` (see `cwa.Client`)
@@ -153,16 +202,17 @@ function actions.run_script(client, computer_ids, script_id, params, opts)
   script_id = check_id(who .. ": script_id", script_id)
   local list = parameters(who, params)
   local timeout, interval
-  opts, timeout, interval = check_options(who, opts, {wait = true, timeout = true, poll_interval = true})
+  opts, timeout, interval = check_options(who, opts, {wait = true, timeout = true, poll_interval = true,
+                                                     progress = true})
 
   local before = {}
   if opts.wait then
-    for _, id in ipairs(ids) do
+    each_item(client, ids, function(id)
       -- an unknown computer has no history (404): the launch answer says so
       local ok, rows = pcall(history, client, id, script_id)
       if not ok and not (errors.is_error(rows) and rows.code == "NotFound") then error(rows, 0) end
       before[id] = ok and highest_id(rows) or 0
-    end
+    end)
   end
   client:token() -- logs in, so the dialect is known
   local answer
@@ -181,34 +231,31 @@ function actions.run_script(client, computer_ids, script_id, params, opts)
   end
   if not opts.wait then return answer end
 
-  local results, open = {}, 0
-  local entries = launch_results(answer)
-  for i, id in ipairs(ids) do
-    local entry = entries[id]
-    local details = field(entry, "ResultDetails")
-    if entry and not launched(details) then
-      results[i] = {computer_id = id, status = "NotLaunched", message = field(details, "Message"), launch = entry}
-    else
-      results[i] = {computer_id = id, status = "Running", launch = entry}
-      open = open + 1
+  local results = actions.launches(answer, ids)
+  local running = {}
+  for _, r in ipairs(results) do
+    if r.status == "Launched" then
+      r.status = "Running"
+      running[#running + 1] = r
     end
   end
+  local report = opts.progress or function() end
+  report(#results - #running, #results)
   local deadline = scheduler.now() + timeout
-  while open > 0 do
-    for i, id in ipairs(ids) do
-      local r = results[i]
-      if r.status == "Running" then
-        for _, row in ipairs(history(client, id, script_id)) do
-          local row_id = tonumber(field(row, "Id")) or 0
-          if row_id > before[id] and tostring(field(row, "Status")):lower() == "completed" then
-            r.status, r.state, r.message, r.row = "Completed", field(row, "State"), field(row, "DiagnosticMessage"), row
-            open = open - 1
-            break
-          end
-        end
+  while #running > 0 do
+    each_item(client, running, function(r)
+      local row = completed_row(client, r.computer_id, script_id, before[r.computer_id])
+      if row then
+        r.status, r.state, r.message, r.row = "Completed", field(row, "State"), field(row, "DiagnosticMessage"), row
       end
+    end)
+    local still = {}
+    for _, r in ipairs(running) do
+      if r.status == "Running" then still[#still + 1] = r end
     end
-    if open == 0 or scheduler.now() >= deadline then break end
+    running = still
+    report(#results - #running, #results)
+    if #running == 0 or scheduler.now() >= deadline then break end
     scheduler.sleep(client, interval)
   end
   return results

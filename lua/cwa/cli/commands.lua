@@ -2,10 +2,12 @@
 -- `a` holds the parsed arguments; it returns the exit code (nil for 0).
 -- @module cwa.cli.commands
 local cjson = require "cjson"
+local actions = require "cwa.actions"
 local common = require "cwa.cli.common"
 local format = require "cwa.format"
 local output = require "cwa.cli.output"
 local progress = require "cwa.progress"
+local targets = require "cwa.cli.targets"
 
 local usage, isatty, split_list, say = common.usage, common.isatty, common.split_list, common.say
 local emit, output_kind = output.emit, output.kind
@@ -112,27 +114,6 @@ local function json_body(text)
   return text
 end
 
--- An id, or a name looked up with `field = 'name'` (exactly one match).
-local function resolve_id(client, text, path, field, what)
-  local n = math.tointeger(tonumber(text))
-  if n then return n end
-  local cwa = require "cwa"
-  local found = client:list(path, {condition = field .. " = " .. cwa.quote(text), limit = 2})
-  if #found == 0 then usage("no " .. what .. " named '" .. text .. "'") end
-  if #found > 1 then usage("more than one " .. what .. " named '" .. text .. "': give the id") end
-  local rec = found[1]
-  return math.tointeger(rec.Id or rec.ID or rec.id)
-end
-
-local function id_list(client, text)
-  local ids = {}
-  for part in text:gmatch("[^,]+") do
-    ids[#ids + 1] = resolve_id(client, part, "/Computers", "ComputerName", "computer")
-  end
-  if #ids == 0 then usage("no computer given") end
-  return ids
-end
-
 local function iso_utc(t)
   return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t))
 end
@@ -173,61 +154,159 @@ function commands.count(client, a)
   io.stdout:write(string.format("%d", client:count(path, opts)), "\n")
 end
 
-function commands.run_script(client, a)
-  local ids = id_list(client, a.computer)
-  local script = resolve_id(client, a.script, "/Scripts", "Name", "script")
-  local params = key_values(a.params, "script parameter")
-  if not a.wait then
-    emit(a, (client:run_script(ids, script, params)))
-    return 0
+-- The positional arguments of run-script and command: COMPUTERS (absent with
+-- --where) and then `want` more at least; the computers, and the rest.
+local function split_targets(client, a, want, usage_line)
+  local args = a.args or {}
+  local where = a.where
+  local first = where and 1 or 2
+  if #args < first - 1 + want then usage("expected " .. usage_line) end
+  local list
+  if where then
+    check_condition_arg(where, "--where", a)
+    list = targets.where(client, where)
+  else
+    list = targets.resolve(client, targets.tokens(args[1]))
   end
-  local results = client:run_script(ids, script, params, {
-    wait = true, timeout = a.timeout_wait, poll_interval = a.poll_interval,
-  })
-  local rows, open, refused = {}, 0, 0
-  for i, r in ipairs(results) do
-    rows[i] = {ComputerId = r.computer_id, Status = r.status, State = r.state, Message = r.message}
-    if r.status == "NotLaunched" then
-      refused = refused + 1
-    elseif r.status ~= "Completed" then
-      open = open + 1
-    end
-  end
+  local single = not where and args[1] ~= "-" and not args[1]:find(",", 1, true)
+  return list, table.move(args, first, #args, 1, {}), single
+end
+
+local function target_ids(list)
+  local ids = {}
+  for i, t in ipairs(list) do ids[i] = t.Id end
+  return ids
+end
+
+-- A progress line of the computers whose result is known, while the command
+-- waits; only on a terminal, never with --quiet.
+local function wait_line(a, label, total)
+  local show = a.progress or (not a.quiet and not a.debug and isatty(2))
+  return progress.new{label = label, unit = "computers", total = total, enabled = show and total > 0}
+end
+
+-- One row per computer, in the format chosen.
+local function write_rows(a, fields, rows)
   local kind = output_kind(a)
   local w <close> = output.record_writer(a, kind, {
-    fields = {"ComputerId", "Status", "State", "Message"}, no_headers = a.no_headers or nil,
-    width = kind == "table" and output.table_width() or nil, pretty = kind == "json",
+    fields = fields, width = kind == "table" and output.table_width() or nil, pretty = kind == "json",
   })
-  for _, r in ipairs(rows) do w:write(r) end
+  for _, r in ipairs(rows) do
+    local ok, err = w:write(r)
+    if not ok then error("cannot write the output: " .. tostring(err), 0) end
+  end
   w:close()
-  if refused > 0 then
-    say(("cwa: the server did not launch %d of %d script runs"):format(refused, #rows))
+end
+
+-- "3 of 5 script runs": the count of outcome among n.
+local function of(count, n, what)
+  return ("%d of %d %s"):format(count, n, what)
+end
+
+function commands.run_script(client, a)
+  local list, rest = split_targets(client, a, 1, "[COMPUTERS] SCRIPT [name=value ...] (COMPUTERS left out with --where)")
+  local script = targets.record_id(client, rest[1], "/Scripts", "Name", "script")
+  local params = key_values(table.move(rest, 2, #rest, 1, {}), "script parameter")
+  local names, ids = {}, target_ids(list)
+  for _, t in ipairs(list) do names[t.Id] = t.ComputerName end
+  local results
+  local refused, open, failed = 0, 0, 0
+  if a.wait then
+    local bar <close> = wait_line(a, "run-script", #ids)
+    results = client:run_script(ids, script, params, {
+      wait = true, timeout = a.timeout_wait, poll_interval = a.poll_interval,
+      progress = function(done) bar:update(done) end,
+    })
+    bar:done()
+  else
+    results = actions.launches(client:run_script(ids, script, params), ids)
   end
+  local rows = {}
+  for i, r in ipairs(results) do
+    rows[i] = {ComputerId = r.computer_id, ComputerName = names[r.computer_id], Status = r.status,
+               State = r.state, Message = r.message}
+    if r.status == "NotLaunched" then
+      refused = refused + 1
+    elseif r.status == "Running" then
+      open = open + 1
+    elseif r.status == "Completed" and tostring(r.state):lower() == "failure" then
+      failed = failed + 1
+    end
+  end
+  write_rows(a, a.wait and {"ComputerId", "ComputerName", "Status", "State", "Message"}
+    or {"ComputerId", "ComputerName", "Status", "Message"}, rows)
+  if refused > 0 then say("cwa: the server did not launch " .. of(refused, #rows, "script runs")) end
+  if failed > 0 then say("cwa: " .. of(failed, #rows, "script runs") .. " failed") end
   if open > 0 then
-    say(("cwa: %d of %d script runs did not finish within %gs"):format(open, #rows, a.timeout_wait or 300))
+    say(("cwa: %s did not finish within %gs (--wait-timeout)"):format(of(open, #rows, "script runs"),
+      a.timeout_wait or 300))
   end
-  return (open > 0 or refused > 0) and 1 or 0
+  return (open + refused + failed > 0) and 1 or 0
+end
+
+-- Windows ends its lines with CRLF; the CR alone would show as \r.
+local function output_text(text)
+  return text and (text:gsub("\r\n", "\n"))
+end
+
+-- The row of one computer's command: its status, and the output or what
+-- went wrong (a failed poll, the timeout).
+local function command_row(queued, t, ok, out, status, row)
+  local r = {ComputerId = t.Id, ComputerName = t.ComputerName}
+  if ok then
+    r.Status, r.Output = status, output_text(out)
+    if queued then r.CommandId = row and row.Id end
+  elseif require("cwa").is_error(out) then
+    r.Status, r.Output = out.code, out.message
+  else
+    error(out, 0) -- not the server's: an interrupt, a bug
+  end
+  return r
 end
 
 function commands.command(client, a)
-  local id = resolve_id(client, a.computer, "/Computers", "ComputerName", "computer")
-  local output, status, row = client:command(id, a.text, {
-    shell = a.shell, wait = not a.no_wait, timeout = a.timeout_wait, poll_interval = a.poll_interval,
-  })
-  if a.no_wait then
-    emit(a, row)
+  local list, rest, single = split_targets(client, a, 1, "[COMPUTERS] COMMAND-LINE (COMPUTERS left out with --where)")
+  if #rest ~= 1 then usage("expected one command line (quote it), got " .. #rest .. " arguments") end
+  local opts = {shell = a.shell, wait = not a.no_wait, timeout = a.timeout_wait, poll_interval = a.poll_interval}
+  if single then
+    local out, status, row = client:command(list[1].Id, rest[1], opts)
+    if a.no_wait then
+      emit(a, row)
+      return 0
+    end
+    if out then
+      out = format.escape(output_text(out), true)
+      io.stdout:write(out, out:sub(-1) == "\n" and "" or "\n")
+    end
+    if tostring(status):lower() ~= "success" then
+      say("cwa: the command ended with status ", tostring(status))
+      return 1
+    end
     return 0
   end
-  if output then
-    -- Windows ends its lines with CRLF; the CR alone would show as \r.
-    output = format.escape(output:gsub("\r\n", "\n"), true)
-    io.stdout:write(output, output:sub(-1) == "\n" and "" or "\n")
+  local bar <close> = wait_line(a, "command", a.no_wait and 0 or #list)
+  -- as wide as the list: an item holds its slot while it sleeps between
+  -- polls; the client's concurrency cap still bounds the requests in flight
+  local rows = client:map(list, function(t)
+    return command_row(a.no_wait, t, pcall(client.command, client, t.Id, rest[1], opts))
+  end, {concurrency = math.min(#list, 1000), progress = function(done) bar:update(done) end})
+  bar:done()
+  local bad = 0
+  for i, r in ipairs(rows) do
+    if r.error then rows[i] = command_row(a.no_wait, list[i], false, r.error) end
+    local status = tostring(rows[i].Status):lower()
+    if a.no_wait then
+      if rows[i].CommandId == nil then bad = bad + 1 end
+    elseif status ~= "success" then
+      bad = bad + 1
+    end
   end
-  if tostring(status):lower() ~= "success" then
-    say("cwa: the command ended with status ", tostring(status))
-    return 1
+  write_rows(a, a.no_wait and {"ComputerId", "ComputerName", "Status", "CommandId"}
+    or {"ComputerId", "ComputerName", "Status", "Output"}, rows)
+  if bad > 0 then
+    say("cwa: " .. of(bad, #rows, "commands") .. (a.no_wait and " were not queued" or " did not succeed"))
   end
-  return 0
+  return bad > 0 and 1 or 0
 end
 
 function commands.login(client, a, conn)
@@ -249,10 +328,12 @@ end
 
 local function resource_command(plural)
   return function(client, a)
-    local path = resource_path(plural)
+    local path, r = resource_path(plural)
     if a.id then
+      local name_field = targets.NAME_FIELDS[plural]
       local id = math.tointeger(tonumber(a.id))
-      if not id then usage(plural .. ": the id must be a number, got '" .. a.id .. "'") end
+      if not id and not name_field then usage(plural .. ": the id must be a number, got '" .. a.id .. "'") end
+      id = id or targets.record_id(client, a.id, path, name_field, r.singular, r.id)
       local query
       local fields = split_list(a.fields)
       if fields then query = {includeFields = table.concat(fields, ",")} end

@@ -53,8 +53,9 @@ Connection: flags, else the profile (--profile, config file $CWA_CONFIG or
 ~/.config/cwa/config.lua), else CONNECTWISE_AUTOMATE_SERVER, _USERNAME,
 _PASSWORD (or _USER, _PASS, _2FA), _CLIENT_ID, _AUTH, _CA_FILE, _VERIFY_TLS.
 Connection and output options may come before or after the command.
-Exit codes: 0 everything succeeded; 1 an API error, or a script or command
-that failed or did not finish; 2 a usage error; 130 interrupted (Ctrl-C).
+Exit codes: 0 everything succeeded; 1 an API error, a computer or record not
+found, or a script or command that failed, was not launched or did not finish;
+2 a usage error (also a name several records share); 130 interrupted (Ctrl-C).
 
 Examples:
   cwa computers --where "Status = 'Offline'" --fields Id,ComputerName --format csv
@@ -132,24 +133,32 @@ Examples:
   example(count, "cwa count computers --where \"Status = 'Offline'\"")
 
   local rs = p:command("run-script"):summary("Run a script on computers.")
-  rs:argument("computer", "Computer id, name, or comma-separated list of them.")
-  rs:argument("script", "Script id or name.")
-  rs:argument("params", "Script parameters name=value."):args("*")
+  rs:usage("Usage: cwa run-script [options] COMPUTERS SCRIPT [name=value ...]\n"
+    .. "       cwa run-script [options] --where <condition> SCRIPT [name=value ...]")
+  rs:argument("arguments", "COMPUTERS: ids or exact names, comma-separated, or - for stdin (one a"
+    .. " line); left out with --where. SCRIPT: id or name. Then the parameters, name=value."):args("+")
+    :target("args")
+  rs:option("-w --where", "Run on the computers this condition selects."):argname("<condition>")
   rs:flag("--wait", "Wait for the results and print them.")
   rs:option("--wait-timeout", "Seconds to wait (default 300)."):target("timeout_wait")
     :convert(positive("--wait-timeout"))
   rs:option("--poll-interval", "Seconds between polls (default 2)."):convert(positive("--poll-interval"))
-  example(rs, "cwa run-script 42,43 'Flush DNS Cache' --wait")
+  example(rs, "cwa run-script 42,GLOBEX-WS0005 'Flush DNS Cache' --wait\n"
+    .. "  cwa run-script --where \"Client.Name = 'ACME Corporation'\" 'Flush DNS Cache' --wait")
 
-  local cmd = p:command("command"):summary("Run a command line on a computer.")
-  cmd:argument("computer", "Computer id or name.")
-  cmd:argument("text", "The command line.")
+  local cmd = p:command("command"):summary("Run a command line on computers.")
+  cmd:usage("Usage: cwa command [options] COMPUTERS COMMAND-LINE\n"
+    .. "       cwa command [options] --where <condition> COMMAND-LINE")
+  cmd:argument("arguments", "COMPUTERS: ids or exact names, comma-separated, or - for stdin (one a"
+    .. " line); left out with --where. Then the command line. One computer named alone prints the"
+    .. " plain output; several, a row each."):args("+"):target("args")
+  cmd:option("-w --where", "Run on the computers this condition selects."):argname("<condition>")
   cmd:option("--shell", "cmd or powershell (default cmd)."):choices{"cmd", "powershell"}
   cmd:flag("--no-wait", "Print the queued command instead of waiting for its output.")
   cmd:option("--wait-timeout", "Seconds to wait (default 300)."):target("timeout_wait")
     :convert(positive("--wait-timeout"))
   cmd:option("--poll-interval", "Seconds between polls (default 2)."):convert(positive("--poll-interval"))
-  example(cmd, "cwa command 42 'ipconfig /all'")
+  example(cmd, "cwa command 42,43 'ipconfig /all'")
 
   local cc = p:command("check-condition"):summary("Check the syntax of a condition.")
   cc:argument("text", "The condition.")
