@@ -17,7 +17,7 @@ pagination; Lua gets iterators: for c in cwa.computers{condition = "..."} do end
 dependencies = {
   "lua >= 5.4, < 5.5",
   "lua-cjson >= 2.1",
-  "argparse >= 0.6",
+  "argparse >= 0.7",
 }
 external_dependencies = {
   -- Debian keeps curl/curl.h under /usr/include/<triplet>, where LuaRocks
