@@ -2,10 +2,16 @@
 -- from flags, a profile or the environment, output formats and exit codes.
 --
 -- Exit codes: 0 everything succeeded; 1 an API error (anything the server
--- or the network said) or a script or command that failed or did not finish;
--- 2 a usage error (bad flags, a bad condition, missing settings, an
+-- or the network said), a computer or record named that does not exist
+-- (kubectl's and gh's "not found"), or a script or command that failed, was
+-- not launched or did not finish; 2 a usage error (bad flags, a bad
+-- condition, missing settings, a name several records share, an
 -- InvalidArgument raised before any request was sent); 130 interrupted
 -- (Ctrl-C, at a prompt as well: the terminal's echo is turned back on).
+--
+-- Targets of run-script and command (cwa.cli.targets): ids, exact names,
+-- comma lists of both, `-` (one a line on stdin) or --where COND; all are
+-- resolved and checked before anything runs.
 -- Errors are one line on stderr: "cwa: " followed by tostring of the error.
 --
 -- Connection settings, first found wins: flags, then the profile
