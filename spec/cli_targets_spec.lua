@@ -40,7 +40,8 @@ describe("bin/cwa targets", function()
 
   setup(function()
     -- 100 ms a request: polls made one after another never overlap
-    sim = simulator.start{"--computers", "120", "--script-ms", "600", "--latency-ms", "100"}
+    -- 400: the fleet has computers that share a name (as real fleets do)
+    sim = simulator.start{"--computers", "400", "--script-ms", "600", "--latency-ms", "100"}
     tmpdir = os.tmpname()
     os.remove(tmpdir)
     assert(os.execute("mkdir -p " .. q(tmpdir)))
@@ -110,6 +111,7 @@ describe("bin/cwa targets", function()
       assert.are.equal(recs[i].Id, r.ComputerId)
       assert.are.equal(recs[i].ComputerName, r.ComputerName)
       assert.are.equal("Launched", r.Status)
+      assert.are.equal("Script scheduled.", r.Message)
     end
     assert.are.equal(1, requests(sim:stats(), "GET", "^/cwa/api/v1/computers$"))
 
@@ -147,6 +149,28 @@ describe("bin/cwa targets", function()
     _, err, code = cwa("run-script 8")
     assert.are.equal(2, code)
     assert.truthy(err:find("expected", 1, true), err)
+  end)
+
+  it("refuses a name several computers share, listing their ids, before anything runs", function()
+    local out, err, code = cwa("computers --fields Id,ComputerName --order-by 'Id asc' --format ndjson")
+    assert.are.equal(0, code, err)
+    local ids_of, shared = {}, nil
+    for _, r in ipairs(ndjson(out)) do
+      local list = ids_of[r.ComputerName] or {}
+      list[#list + 1] = tostring(math.tointeger(r.Id))
+      ids_of[r.ComputerName] = list
+      if #list == 2 and not shared then shared = r.ComputerName end
+    end
+    assert.truthy(shared, "no two computers share a name")
+    sim:reset()
+    for _, args in ipairs{"command 1," .. q(shared) .. " 'echo x'", "run-script " .. q(shared) .. " 8 --wait"} do
+      _, err, code = cwa(args)
+      assert.are.equal(2, code, err)
+      assert.truthy(err:find(("more than one computer named '%s' (ids %s)"):format(shared,
+        table.concat(ids_of[shared], ", ")), 1, true), err)
+    end
+    local stats = sim:stats()
+    assert.are.equal(0, requests(stats, "POST", "execute$"))
   end)
 
   it("exits 1 when a script failed, and says how many", function()

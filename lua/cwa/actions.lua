@@ -135,7 +135,8 @@ end
 --- What a launch answer of `run_script` (without wait) says of each
 -- computer: `{computer_id, status, message, launch}` in the order of `ids`,
 -- status "NotLaunched" (with the server's Message) when its
--- `ResultDetails.ResultStatus` is not 0, else "Launched". An answer without
+-- `ResultDetails.ResultStatus` is not 0, else "Launched" (with the Message,
+-- if any: "Script scheduled."). An answer without
 -- ScriptResults (the brief's dialect: one answer per computer, each POST
 -- accepted) says every computer was launched.
 -- @param answer the server's answer
@@ -155,7 +156,7 @@ function actions.launches(answer, ids)
     if entry and not launched(details) then
       out[i] = {computer_id = id, status = "NotLaunched", message = field(details, "Message"), launch = entry}
     else
-      out[i] = {computer_id = id, status = "Launched", launch = entry}
+      out[i] = {computer_id = id, status = "Launched", message = field(details, "Message"), launch = entry}
     end
   end
   return out

@@ -185,12 +185,11 @@ local function wait_line(a, label, total)
   return progress.new{label = label, unit = "computers", total = total, enabled = show and total > 0}
 end
 
--- One row per computer, in the format chosen.
+-- One row per computer, in the format chosen (with every flag of the
+-- output: the columns are these fields).
 local function write_rows(a, fields, rows)
   local kind = output_kind(a)
-  local w <close> = output.record_writer(a, kind, {
-    fields = fields, width = kind == "table" and output.table_width() or nil, pretty = kind == "json",
-  })
+  local w <close> = output.record_writer(setmetatable({fields = table.concat(fields, ",")}, {__index = a}), kind)
   for _, r in ipairs(rows) do
     local ok, err = w:write(r)
     if not ok then error("cannot write the output: " .. tostring(err), 0) end
