@@ -3,7 +3,8 @@
 -- `env -i PATH=/usr/bin:/bin P/bin/cwa ...` (no LUA_PATH, no `luarocks path`,
 -- no HOME), from another directory, by a relative path and through PATH.
 -- The README's rock commands must end without a "Missing dependencies"
--- warning. Each install builds the module again: tagged slow.
+-- warning. Each install builds the module again: tagged slow. Last, the
+-- LDoc pages (config.ld) show the variable names as written.
 local q = require("support.sim").shell_quote
 local run = require("support.proc").run
 
@@ -122,5 +123,43 @@ describe("installed cwa #slow", function()
     for _, dir in ipairs{here, src} do
       assert.are.equal("", (run(("grep -r -l -a -F %s %s"):format(q(dir), q(tree)))))
     end
+  end)
+end)
+
+describe("LDoc pages", function()
+  -- the interpreter .ci/docs picks: Debian's markdown.lua is for Lua 5.1
+  local function ldoc_lua()
+    for _, v in ipairs{"5.1", "5.2", "5.3", "5.4"} do
+      if os.execute("lua" .. v .. " -e 'require \"ldoc.markup\"; require \"markdown\"' >/dev/null 2>&1") then
+        return "lua" .. v
+      end
+    end
+  end
+
+  it("show the variable names with their underscores, and keep real emphasis", function()
+    local lua = ldoc_lua()
+    if not lua then
+      pending("LDoc or lua-markdown is not installed (make docs installs them)")
+      return
+    end
+    local dir = os.tmpname()
+    os.remove(dir)
+    finally(function() os.execute("rm -rf " .. q(dir)) end)
+    local out, err, code = run(lua .. " \"$(command -v ldoc)\" -d " .. q(dir) .. " .")
+    assert.are.equal(0, code, out .. err)
+    local page = read(dir .. "/modules/cwa.env.html")
+    local names = 0
+    for suffix in read("lua/cwa/env.lua"):gmatch('P %.%. "([%u%d_]+)"') do
+      names = names + 1
+      assert.truthy(page:find("CONNECTWISE_AUTOMATE_" .. suffix, 1, true), "CONNECTWISE_AUTOMATE_" .. suffix)
+    end
+    assert.is_true(names >= 10, "env.lua names " .. names .. " variables")
+    assert.truthy(page:find("CONNECTWISE_AUTOMATE_* environment", 1, true))
+    local p = assert(io.popen("cat " .. q(dir) .. "/modules/*.html " .. q(dir) .. "/classes/*.html"))
+    local all = p:read("a")
+    p:close()
+    -- an underscore read as emphasis leaves a tag glued to a name
+    assert.falsy(all:match("%w<em>") or all:match("</em>[%w*]"), all:match(".?.?.?.?.?.?.?.?%w<em>.?.?.?.?.?.?.?.?"))
+    assert.truthy(all:find("<em>optional</em>", 1, true))
   end)
 end)
