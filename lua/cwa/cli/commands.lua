@@ -284,6 +284,7 @@ function commands.command(client, a)
     return 0
   end
   local bar <close> = wait_line(a, "command", a.no_wait and 0 or #list)
+  bar:update(0)
   -- as wide as the list: an item holds its slot while it sleeps between
   -- polls; the client's concurrency cap still bounds the requests in flight
   local rows = client:map(list, function(t)
