@@ -47,10 +47,13 @@ static int sleep_seconds(lua_State *L)
         ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
         if (ts.tv_nsec > 999999999L)
             ts.tv_nsec = 999999999L;
-        /* a signal ends the sleep early: sleep the rest; any other failure
+        /* a signal ends the sleep early: lua.c's SIGINT hook gets its
+         * turn (it raises), then the rest is slept; any other failure
          * would fail again, so it ends the call */
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-            ;
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+            lua_pushcfunction(L, lcwa_interrupt_point);
+            lua_call(L, 0, 0);
+        }
     }
     return 0;
 }
@@ -212,6 +215,9 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L);
  *   compiler as CWA_VERSION)
  * @field Error the metatable of every `cwa.Error` (its `__tostring` gives
  *   one line without secrets)
+ * @field threadsafe true when the libcurl in use says its API is
+ *   thread-safe (CURL_VERSION_THREADSAFE, libcurl 7.84 or later): then
+ *   threads with a `lua_State` and clients of their own each may run at once
  * @table cwa.core
  */
 
@@ -219,6 +225,7 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L)
 {
     keep_decoder(L);
     lcwa_client_open(L);
+    lcwa_poll_open(L);
     lcwa_pager_open(L);
     lcwa_request_open(L);
     lua_newtable(L);
@@ -234,6 +241,8 @@ LCWA_EXPORT int luaopen_cwa_core(lua_State *L)
     lua_pushcfunction(L, monotime);
     lua_setfield(L, -2, "monotime");
     lcwa_tty_open(L);
+    lua_pushboolean(L, cwa_curl_threadsafe());
+    lua_setfield(L, -2, "threadsafe");
     lua_pushliteral(L, CWA_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;

@@ -116,6 +116,17 @@ cwa_req *lcwa_request_args(lua_State *L, lcwa_client *lc);
  * returns it, or NULL when it is closed. */
 lcwa_client *lcwa_owner(lua_State *L, int idx);
 
+/* event loops and interrupts (lcwa_poll.c) */
+/* Adds pollfd, events, timeout and step to the client's methods. */
+void lcwa_poll_open(lua_State *L);
+/* A C function that does nothing: calling it runs the call hook a signal
+ * handler set (lua.c's SIGINT), which may raise. */
+int lcwa_interrupt_point(lua_State *L);
+/* Lets a debug hook (lua.c's SIGINT one) run between the slices of a
+ * blocking call; its error becomes the call's (lcwa_abort_with). Returns
+ * whether the call must end (lc->aborted). */
+int lcwa_check_interrupt(lcwa_client *lc);
+
 /* hooks (lcwa_hooks.c) */
 void lcwa_install_hooks(lcwa_client *lc, cwa_config *cfg, int has_two_factor);
 

@@ -293,7 +293,7 @@ static int hook_two_factor(void *ud, char *out, size_t cap, char *msg, size_t ms
 
 static int hook_aborted(void *ud)
 {
-    return ((lcwa_client *)ud)->aborted;
+    return lcwa_check_interrupt(ud);
 }
 
 void lcwa_install_hooks(lcwa_client *lc, cwa_config *cfg, int has_two_factor)

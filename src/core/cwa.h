@@ -10,7 +10,19 @@
  *
  * Threads: a client and its requests belong to one thread at a time; distinct
  * clients are independent. libcurl is initialised once per process
- * (pthread_once), so any number of Lua states may load the module.
+ * (pthread_once), so any number of Lua states may load the module;
+ * cwa_curl_threadsafe says whether that libcurl is built thread-safe.
+ * cwa_client_interrupt is the one call that any thread, or a signal
+ * handler, may make on a client another thread is running.
+ *
+ * Fork: a client belongs to the process that made it. In any other
+ * process every call that would use the network fails (InvalidArgument,
+ * "make a new client after fork()") before libcurl is touched, and
+ * cwa_client_free there leaves the inherited connections alone (their
+ * libcurl handles are not freed: nothing is sent on the parent's sockets).
+ *
+ * Event loops: cwa_client_pollfd, cwa_client_timeout and cwa_client_step
+ * let a host drive a client without blocking (the cqueues protocol).
  *
  * Callbacks (cwa_hooks) are called from cwa_client_run between transfers,
  * never from inside libcurl, so they may run Lua code (protected).
@@ -267,6 +279,33 @@ const cwa_error *cwa_req_error(const cwa_req *r);
  * -1 on an internal failure (err). Completed requests that no pager owns are
  * also collected for cwa_client_next_done. */
 int cwa_client_run(cwa_client *c, cwa_req *target, double timeout, cwa_error *err);
+/* ---- event loops, interrupts ------------------------------------------- */
+
+/* A descriptor (an epoll set) that becomes readable when the client has
+ * network work to do; the host waits for it and for cwa_client_timeout,
+ * then calls cwa_client_step. The client owns it. -1 with err after fork. */
+int cwa_client_pollfd(const cwa_client *c, cwa_error *err);
+/* Seconds until the client must be stepped even when its descriptor stays
+ * quiet (libcurl's timer, a retry time, a rate slot, a deadline; 0: now);
+ * below 0: no timer, only the descriptor. */
+double cwa_client_timeout(const cwa_client *c);
+/* Does all the work that is ready (starts what may start, reads what
+ * arrived, runs due timers, hands completions on) and never blocks; each
+ * call moves the transfers on. 1 when a completed request waits for
+ * cwa_client_next_done or a pager's page arrived, 0 when not, -1 with err
+ * (an interrupt, an error a hook caught, use after fork). */
+int cwa_client_step(cwa_client *c, cwa_error *err);
+/* Makes the running (or else the next) cwa_client_run, cwa_client_step or
+ * any call that waits end with CWA_E_CANCELLED ("interrupted"), waking a
+ * blocking wait at once. Async-signal-safe and thread-safe (an atomic flag
+ * and a write to an eventfd): the one call on c allowed from a signal
+ * handler or from another thread than the one running c. The requests
+ * stay queued; a later run goes on with them. */
+void cwa_client_interrupt(cwa_client *c);
+/* 1 when the libcurl in use says its API is thread-safe
+ * (CURL_VERSION_THREADSAFE, libcurl 7.84 or later), else 0. */
+int cwa_curl_threadsafe(void);
+
 /* Pops one completed, not yet reported request, or NULL. */
 cwa_req *cwa_client_next_done(cwa_client *c);
 /* Requests queued or in flight. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cwa_internal.h"
 #include "cwa_str.h"
@@ -222,8 +223,10 @@ cwa_client *cwa_client_new(const cwa_config *cfg, cwa_error *err)
     c->totp_keylen = keylen;
     cwa_wipe(key, sizeof key);
     c->dialect = cfg->auth;
+    c->pid = getpid();
+    c->epfd = c->evfd = -1;
     c->multi = curl_multi_init();
-    if (failed || !c->multi || keep_secrets(c, cfg) != 0) {
+    if (failed || !c->multi || cwa__poll_open(c) != 0 || keep_secrets(c, cfg) != 0) {
         cwa_client_free(c);
         cwa_error_set(err, CWA_E_NOMEM, "out of memory");
         return NULL;
@@ -265,8 +268,11 @@ void cwa_client_free(cwa_client *c)
     cwa__auth_free(c);
     for (int i = 0; i < c->npool; i++)
         curl_easy_cleanup(c->pool[i]);
-    if (c->multi)
+    /* A child's multi handle holds the parent's connections: cleaning it up
+     * would end them (TLS close_notify). It is left to the process's end. */
+    if (c->multi && !cwa__forked(c))
         curl_multi_cleanup(c->multi);
+    cwa__poll_close(c);
     free(c->username);
     cwa_str_wipe_free(&c->password);
     cwa_str_wipe_free(&c->proxy);

@@ -8,7 +8,9 @@
 #define CWA_INTERNAL_H
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cwa.h"
 #include "cwa_buf.h"
@@ -89,6 +91,15 @@ struct cwa_client {
     CURL *pool[32];
     int npool;
 
+    /* what the engine waits on (cwa_poll.c): libcurl's sockets and the
+     * wake-up eventfd in one epoll set, libcurl's timer as a monotonic time */
+    int epfd, evfd;
+    double curl_due;        /* < 0: libcurl set no timer */
+    double wake_at;         /* when the last schedule said a queued call may start; 0: none */
+    double sched_at;        /* monotonic time of the last schedule */
+    atomic_int interrupted; /* cwa_client_interrupt was called */
+    pid_t pid;              /* the process that made the client */
+
     /* authentication */
     cwa_auth_mode dialect; /* resolved dialect; AUTO until known */
     char *token;
@@ -166,7 +177,13 @@ int cwa__decode(cwa_client *c, cwa_req *r, char *msg, size_t cap);
 double cwa__backoff(cwa_client *c, const cwa_req *r);
 
 /* engine loop (cwa_loop.c) */
+/* One turn of the loop, waiting at most max_wait seconds (never more than
+ * CWA_SLICE): -1 with err on an internal failure, an interrupt or a client
+ * used after fork(). */
 int cwa__step(cwa_client *c, double max_wait, cwa_error *err);
+/* Seconds a blocking wait lasts at most before it returns to its caller,
+ * which checks the hooks (a Lua interrupt) in between. */
+#define CWA_SLICE 0.1
 /* Sets e to the Timeout of a call whose deadline the next wait would
  * pass: `attempts` made in `elapsed` seconds, `wait` seconds more for
  * `what`, and the last answer `answered` got (the call's own, or its
@@ -177,6 +194,22 @@ void cwa__deadline_error(cwa_client *c, cwa_error *e, int attempts, double elaps
  * deadline, r->err then saying so (cwa__deadline_error); else 0. */
 int cwa__past_deadline(cwa_client *c, cwa_req *r, double start, const char *what,
                        const cwa_req *answered);
+
+/* waiting (cwa_poll.c) */
+/* The epoll set, the eventfd and libcurl's callbacks; 0, or -1. */
+int cwa__poll_open(cwa_client *c);
+/* Closes the client's own descriptors; never touches libcurl's sockets. */
+void cwa__poll_close(cwa_client *c);
+/* Waits up to ms for a socket or a wake-up, then runs libcurl's actions on
+ * what is ready and its timer when due. */
+void cwa__poll_wait(cwa_client *c, long ms);
+/* Reads the wake-ups written so far, so that the descriptor goes quiet. */
+void cwa__poll_drain(cwa_client *c);
+/* 1 when the calling process is not the one that made the client: its
+ * sockets and epoll set are the parent's, and nothing may use them. */
+int cwa__forked(const cwa_client *c);
+/* -1 with err (InvalidArgument) in a forked child, else 0. */
+int cwa__check_process(const cwa_client *c, cwa_error *err);
 
 /* transfer: one HTTP attempt with libcurl */
 int cwa__transfer_start(cwa_client *c, cwa_req *r, const char *bearer, cwa_error *err);

@@ -1,12 +1,11 @@
 /* The engine loop: which queued attempts may start now (a usable token,
  * a rate slot, the concurrency cap, their retry times), how long to wait,
  * and handing every finished transfer to cwa_attempt.c. Separate because it
- * is the only code that drives libcurl's multi handle and sleeps; nothing
- * here decides what an answer means. */
+ * is the only code that drives libcurl's multi handle (through the waits
+ * of cwa_poll.c); nothing here decides what an answer means. */
 #include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "cwa_internal.h"
 #include "cwa_str.h"
@@ -234,31 +233,48 @@ static double schedule(cwa_client *c, cwa_error *err)
     return wake;
 }
 
+/* schedule, with what an event-loop host needs to know about it kept:
+ * when a queued call may start next (cwa_client_timeout). */
+static double schedule_noted(cwa_client *c, cwa_error *err)
+{
+    double wake = schedule(c, err);
+    c->sched_at = cwa_time_mono();
+    c->wake_at = wake > 0 ? c->sched_at + wake : 0;
+    return wake;
+}
+
 /* One turn of the loop: start what may start, wait for network activity or
  * the next timed event (at most max_wait seconds), dispatch what ended.
  * 0, or -1 with err on an internal failure. */
 int cwa__step(cwa_client *c, double max_wait, cwa_error *err)
 {
-    double wake = schedule(c, err);
+    /* before anything reaches libcurl: in a child its sockets are the parent's */
+    if (cwa__check_process(c, err) != 0)
+        return -1;
+    if (atomic_exchange(&c->interrupted, 0)) {
+        cwa__poll_drain(c);
+        cwa_error_set(err, CWA_E_CANCELLED, "interrupted (cwa_client_interrupt)");
+        return -1;
+    }
+    if (max_wait > CWA_SLICE)
+        max_wait = CWA_SLICE;
+    double wake = schedule_noted(c, err);
     if (wake < 0)
         return -1;
     long ms = (long)ceil(max_wait * 1000);
     if (wake > 0 && wake < max_wait)
         ms = (long)ceil(wake * 1000);
-    long curl_ms = -1;
-    curl_multi_timeout(c->multi, &curl_ms);
-    if (curl_ms >= 0 && curl_ms < ms)
-        ms = curl_ms;
+    if (c->curl_due >= 0) {
+        double left = c->curl_due - cwa_time_mono();
+        long curl_ms = left > 0 ? (long)ceil(left * 1000) : 0;
+        if (curl_ms < ms)
+            ms = curl_ms;
+    }
     if (c->in_flight == 0 && wake == 0)
         ms = 0;
-    if (ms > 0 && c->in_flight > 0) {
-        curl_multi_poll(c->multi, NULL, 0, (int)ms, NULL);
-    } else if (ms > 0) {
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    int running = 0;
-    curl_multi_perform(c->multi, &running);
+    /* with nothing in flight the set holds only the eventfd: the wait is a
+     * sleep that cwa_client_interrupt cuts short */
+    cwa__poll_wait(c, ms);
     CURLMsg *m;
     int left = 0;
     while ((m = curl_multi_info_read(c->multi, &left))) {
@@ -273,10 +289,25 @@ int cwa__step(cwa_client *c, double max_wait, cwa_error *err)
     return 0;
 }
 
+int cwa_client_step(cwa_client *c, cwa_error *err)
+{
+    unsigned long owned_before = c->owned_done;
+    if (c->cfg.hooks.aborted && c->cfg.hooks.aborted(c->cfg.hooks.ud)) {
+        cwa_error_set(err, CWA_E_CANCELLED, "interrupted by an error in a callback");
+        return -1;
+    }
+    if (cwa__step(c, 0, err) < 0)
+        return -1;
+    return c->done_head != NULL || c->owned_done != owned_before;
+}
+
 int cwa_client_run(cwa_client *c, cwa_req *target, double timeout, cwa_error *err)
 {
     double deadline = timeout >= 0 ? cwa_time_mono() + timeout : -1;
     unsigned long owned_before = c->owned_done;
+    /* a run with no time left still takes one turn: wait(0) in a host's
+     * loop must move the transfers on, not only look at them */
+    int stepped = 0;
     if (target && target->state == REQ_NEW)
         cwa_req_submit(target);
     for (;;) {
@@ -291,15 +322,15 @@ int cwa_client_run(cwa_client *c, cwa_req *target, double timeout, cwa_error *er
                 cwa_error_set(err, CWA_E_INVALID_ARGUMENT, "the request was never submitted");
             return target ? -1 : 0;
         }
-        double left = 1.0;
+        double left = CWA_SLICE;
         if (deadline >= 0) {
             left = deadline - cwa_time_mono();
-            if (left <= 0)
+            if (left <= 0 && stepped)
                 return 0;
-            if (left > 1.0)
-                left = 1.0;
+            left = left < 0 ? 0 : left > CWA_SLICE ? CWA_SLICE : left;
         }
         if (cwa__step(c, left, err) < 0)
             return -1;
+        stepped = 1;
     }
 }

@@ -190,10 +190,16 @@ void cwa__transfer_release(cwa_client *c, cwa_req *r)
 {
     if (!r->easy)
         return;
-    curl_multi_remove_handle(c->multi, r->easy);
-    /* The handle still points at our header list; reset before pooling. */
-    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, NULL);
-    give_easy(c, r->easy);
+    if (cwa__forked(c)) {
+        /* in a child the transfer runs on the parent's connection: removing
+         * it would close that (a TLS close_notify on the parent's socket),
+         * so the handle is left to the process's end */
+    } else {
+        curl_multi_remove_handle(c->multi, r->easy);
+        /* The handle still points at our header list; reset before pooling. */
+        curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, NULL);
+        give_easy(c, r->easy);
+    }
     r->easy = NULL;
     curl_slist_free_all(r->headers);
     r->headers = NULL;
