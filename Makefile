@@ -60,6 +60,9 @@ SIM_SHARED  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/core/cwa_cond*
 CORE_SO     := $(BUILD)/cwa/core.so
 SIM_BIN     := $(BUILD)/cwa-sim
 UNIT_BIN    := $(BUILD)/cwa-unit
+# A program embedding Lua (threads with a lua_State each, fork) for the specs.
+HOST_BIN    := $(BUILD)/cwa-host
+LUA_LIBS    := $(shell $(PKG_CONFIG) --libs lua5.4 2>/dev/null)
 
 PREFIX      ?= /usr/local
 INST_LIBDIR ?= $(PREFIX)/lib/lua/5.4
@@ -152,7 +155,7 @@ fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 
 # ---- build ---------------------------------------------------------------
-build: $(CORE_SO) $(SIM_BIN) $(UNIT_BIN)
+build: $(CORE_SO) $(SIM_BIN) $(UNIT_BIN) $(HOST_BIN)
 
 module: $(CORE_SO)
 
@@ -190,6 +193,9 @@ $(SIM_BIN): $(SIM_OBJ) $(SIM_SHARED)
 
 $(UNIT_BIN): $(UNIT_OBJ) $(CORE_ALL_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+$(HOST_BIN): test/host.c
+	$(CC) $(ALL_CFLAGS) -I$(LUA_INCDIR) -o $@ $< $(LUA_LIBS) -lpthread
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
