@@ -32,7 +32,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *ud, void 
         return 0;
     }
     struct epoll_event ev = {0};
-    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
     ev.data.fd = s;
     if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
         epoll_ctl(c->epfd, EPOLL_CTL_ADD, s, &ev);
@@ -111,9 +111,9 @@ void cwa__poll_wait(cwa_client *c, long ms)
             cwa__poll_drain(c);
             continue;
         }
-        int mask = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-                   (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-                   (ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        int mask = ((ev[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+                   ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                   ((ev[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
         int running = 0;
         curl_multi_socket_action(c->multi, ev[i].data.fd, mask, &running);
     }
