@@ -71,7 +71,10 @@ static void wipe_all(cJSON *root)
 {
     const cJSON *list = cJSON_GetObjectItem(root, "sessions");
     const cJSON *e;
-    cJSON_ArrayForEach(e, list) wipe_token((cJSON *)e);
+    cJSON_ArrayForEach(e, list)
+    {
+        wipe_token((cJSON *)e);
+    }
     wipe_token(root);
 }
 
@@ -136,7 +139,11 @@ static const cJSON *find_entry(const cwa_client *c, const cJSON *root)
     if (legacy)
         return entry_matches(c, root, 1) ? root : NULL;
     const cJSON *e;
-    cJSON_ArrayForEach(e, list) if (entry_is_ours(c, e)) return e;
+    cJSON_ArrayForEach(e, list)
+    {
+        if (entry_is_ours(c, e))
+            return e;
+    }
     return NULL;
 }
 
