@@ -19,6 +19,13 @@
 --
 -- The 2FA variable applies to either pair. Empty variables count as unset.
 -- Messages name variables, never the value of a secret.
+--
+-- Sessions (`cwa.from_env{session = true}` and the `cwa` command's `auth
+-- login`) live in one token_cache file, one entry per server, user and
+-- ClientId, mode 0600, never a password: $CWA_SESSION_FILE, else
+-- $XDG_STATE_HOME/cwa/sessions.json, else ~/.local/state/cwa/sessions.json
+-- (state, not cache: deleting it logs you out). `session = "NAME"` uses
+-- sessions-NAME.json in the same directory; a value holding a `/` is a path.
 
 local errors = require "cwa.errors"
 local options = require "cwa.options"
@@ -54,7 +61,9 @@ local AUTH = {auto = true, apitoken = true, apicredentials = true}
 
 --- Reads the variables through getenv (a function, default os.getenv, or a
 -- table of name = value) and returns an options table for cwa.new.
-function env.options(getenv)
+-- With `how.password_optional` a user name without its password is not an
+-- error: `password` is left nil (a stored session may stand in for it).
+function env.options(getenv, how)
   getenv = getenv or os.getenv
   local lookup
   if type(getenv) == "table" then
@@ -74,6 +83,7 @@ function env.options(getenv)
     return v
   end
 
+  local optional = how and how.password_optional
   local n = env.names
   local opts = {}
   opts.server = get(n.server)
@@ -85,13 +95,13 @@ function env.options(getenv)
   if username then
     opts.username = username
     opts.password = get(n.password)
-    if not opts.password then bad(n.username .. " is set but " .. n.password .. " is not") end
+    if not opts.password and not optional then bad(n.username .. " is set but " .. n.password .. " is not") end
   else
     local user = get(n.user)
     if user then
       opts.username = user
       opts.password = get(n.pass)
-      if not opts.password then bad(n.user .. " is set but " .. n.pass .. " is not") end
+      if not opts.password and not optional then bad(n.user .. " is set but " .. n.pass .. " is not") end
     else
       bad("no credentials: set " .. n.username .. " and " .. n.password
         .. " (integrator) or " .. n.user .. " and " .. n.pass .. " (user, with "
@@ -149,6 +159,55 @@ function env.options(getenv)
   if conc then opts.concurrency = parsed(n.concurrency, conc, options.parse_integer(conc, 1)) end
 
   return opts
+end
+
+--- The sessions file: `name` true (or nil) for the default one, a name
+-- ([A-Za-z0-9_.-]) for sessions-NAME.json beside it, or a path (holding a
+-- `/`). Its directory is made (mode 0700) when missing. nil when neither
+-- XDG_STATE_HOME nor HOME names a place.
+function env.session_path(name, getenv)
+  getenv = getenv or os.getenv
+  local function get(k)
+    local v = getenv(k)
+    return v ~= "" and v or nil
+  end
+  local path
+  if type(name) == "string" and name:find("/", 1, true) then
+    path = name
+  elseif name ~= nil and name ~= true and not (type(name) == "string" and name:match("^[%w_.%-]+$")) then
+    errors.raise("InvalidArgument", WHO .. "session must be true, a name (letters, digits, _ . -) or a path", 3)
+  else
+    local dir = get("XDG_STATE_HOME") or (get("HOME") and get("HOME") .. "/.local/state")
+    if name == nil or name == true then path = get("CWA_SESSION_FILE") end
+    if not path then
+      if not dir then return nil end
+      path = dir .. "/cwa/" .. ((name == nil or name == true) and "sessions.json" or ("sessions-" .. name .. ".json"))
+    end
+  end
+  local dir = path:match("^(.*)/[^/]*$")
+  if dir and dir ~= "" then
+    local probe = io.open(dir .. "/.", "r")
+    if probe then
+      probe:close()
+    else
+      os.execute("mkdir -p -m 700 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
+    end
+  end
+  return path
+end
+
+--- The live session `path` holds for the server, user and ClientId of
+-- `opts` (its expires, absolute and dialect: see Client:session), or nil.
+-- Sends nothing: a client is made with the file as its token_cache (`new`,
+-- i.e. cwa.new) and asked. A file others may read raises InvalidArgument.
+function env.session(new, opts, path)
+  local probe = {}
+  for k, v in pairs(opts) do probe[k] = v end
+  probe.password = opts.password or ""
+  probe.token_cache = path
+  probe.log = nil
+  local client <close> = new(probe)
+  return client:session()
 end
 
 return env

@@ -109,14 +109,44 @@ end
 
 --- A client from the `CONNECTWISE_AUTOMATE_*` environment variables (see `cwa.env`);
 -- `overrides` are applied on top.
--- @tparam[opt] table overrides options of `new` that replace those from the environment
+--
+-- `session = true` keeps the token in the sessions file the `cwa` command's
+-- `cwa auth login` writes (`$CWA_SESSION_FILE`, else
+-- `$XDG_STATE_HOME/cwa/sessions.json`, else `~/.local/state/cwa/sessions.json`;
+-- mode 0600, one entry per server, user and ClientId, never the password), so
+-- that scripts run one after another log in once; `session = "NAME"` uses a
+-- file of that name beside it (`sessions-NAME.json`), a path is used as is.
+-- With a session, the password variable may be left unset while the stored
+-- session lasts (it is refreshed where the server allows); a base32 TOTP
+-- secret in `CONNECTWISE_AUTOMATE_2FA` renews it without a prompt.
+-- @tparam[opt] table overrides options of `new` that replace those from the environment,
+--   and `session`
 -- @treturn Client
 -- @raise cwa.Error InvalidArgument when a variable is missing or malformed (the
---   message names the variable, never a secret)
+--   message names the variable, never a secret), or the session file may be read by others
 -- @usage local client = cwa.from_env{page_size = 1000}
+-- @usage local client = cwa.from_env{session = true} -- after `cwa auth login`
 function cwa.from_env(overrides)
-  local opts = env.options()
-  for k, v in pairs(overrides or {}) do opts[k] = v end
+  overrides = overrides or {}
+  local session = overrides.session
+  if not session then
+    local opts = env.options()
+    for k, v in pairs(overrides) do if k ~= "session" then opts[k] = v end end
+    return cwa.new(opts)
+  end
+  local opts = env.options(nil, {password_optional = true})
+  for k, v in pairs(overrides) do if k ~= "session" then opts[k] = v end end
+  local path = env.session_path(session)
+  if not path then invalid("cwa.from_env", "session: set XDG_STATE_HOME, HOME or CWA_SESSION_FILE") end
+  opts.token_cache = path
+  if opts.password == nil then
+    if not env.session(cwa.new, opts, path) then
+      local _, err = pcall(env.options)
+      errors.raise("InvalidArgument", tostring(err.message or err) .. ", and " .. path
+        .. " holds no live session for this server and user (run cwa auth login)", 2)
+    end
+    opts.password = ""
+  end
   return cwa.new(opts)
 end
 

@@ -114,10 +114,6 @@ local function json_body(text)
   return text
 end
 
-local function iso_utc(t)
-  return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t))
-end
-
 
 function commands.get(client, a)
   local query = key_values(a.query, "--query")
@@ -307,23 +303,6 @@ function commands.command(client, a)
     say("cwa: " .. of(bad, #rows, "commands") .. (a.no_wait and " were not queued" or " did not succeed"))
   end
   return bad > 0 and 1 or 0
-end
-
-function commands.login(client, a, conn)
-  local _, expiry = client:token()
-  local dialect = client:dialect()
-  local left = expiry and (expiry - os.time()) or nil
-  local kind = a.format
-  if kind == "json" or kind == "ndjson" then
-    io.stdout:write(format.json({server = conn.server, username = conn.username, dialect = dialect,
-      expires = expiry and iso_utc(expiry) or cjson.null}), "\n")
-    return 0
-  end
-  io.stdout:write(format.escape(("Logged in to %s as %s (%s dialect)."):format(conn.server, conn.username, dialect)), "\n")
-  if expiry then
-    io.stdout:write(("Token expires %s (in %d min).\n"):format(iso_utc(expiry), math.floor(left / 60 + 0.5)))
-  end
-  return 0
 end
 
 local function resource_command(plural)

@@ -1,6 +1,7 @@
---- Connection settings of the `cwa` command: flags, then the profile of the
--- config file, then the CONNECTWISE_AUTOMATE_* environment variables (see
--- `cwa.cli` for the file's form, and `cwa.env`).
+--- Connection settings of the `cwa` command: flags, then --profile NAME,
+-- then the CONNECTWISE_AUTOMATE_* environment variables, then the default
+-- profile (see `cwa.cli` for the order and the file's form, and `cwa.env`),
+-- and the stored session (`cwa auth login`) that stands in for the password.
 -- @module cwa.cli.config
 local common = require "cwa.cli.common"
 local env = require "cwa.env"
@@ -33,14 +34,27 @@ function M.config_path(getenv)
   return nil, false
 end
 
---- Loads and checks a config file. Returns the config table, or nil when the
--- file does not exist. Raises a usage error on a broken file or a profile
--- that stores a secret.
-function M.load_config(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
+-- Why profile p (named name) cannot be used, or nil.
+local function profile_fault(where, p)
+  if type(p) ~= "table" then return where .. " must be a table" end
+  for k, v in pairs(p) do
+    if SECRET_KEYS[k] then
+      return where .. " stores '" .. tostring(k) .. "' in clear; cwa never reads secrets "
+        .. "from its config: use password_env = \"VARIABLE\" or password_command = \"pass show ...\""
+    end
+    local want = PROFILE_KEYS[k]
+    if not want then return where .. ": unknown key '" .. tostring(k) .. "'" end
+    if type(v) ~= want then return where .. ": '" .. k .. "' must be a " .. want end
+  end
+  return nil
+end
+
+--- Checks the text of a config file (read from `path`). Returns the config
+-- table: `profiles` holds the usable profiles, `faults` the message of each
+-- profile that cannot be used (one bad profile does not block the others:
+-- its fault is raised when it is used). Raises a usage error when the file
+-- itself is broken.
+function M.parse_config(text, path)
   -- The file is data: it runs with no access to the standard library.
   local chunk, err = load(text, "@" .. path, "t", {})
   if not chunk then usage("config file " .. path .. ": " .. tostring(err)) end
@@ -50,21 +64,35 @@ function M.load_config(path)
   local profiles = config.profiles
   if profiles == nil then profiles = {} end
   if type(profiles) ~= "table" then usage("config file " .. path .. ": 'profiles' must be a table") end
-  for name, p in pairs(profiles) do
-    local where = ("config file %s, profile '%s'"):format(path, tostring(name))
-    if type(p) ~= "table" then usage(where .. " must be a table") end
-    for k, v in pairs(p) do
-      if SECRET_KEYS[k] then
-        usage(where .. " stores '" .. tostring(k) .. "' in clear; cwa never reads secrets "
-          .. "from its config: use password_env = \"VARIABLE\" or password_command = \"pass show ...\"")
-      end
-      local want = PROFILE_KEYS[k]
-      if not want then usage(where .. ": unknown key '" .. tostring(k) .. "'") end
-      if type(v) ~= want then usage(where .. ": '" .. k .. "' must be a " .. want) end
-    end
+  if config.default_profile ~= nil and type(config.default_profile) ~= "string" then
+    usage("config file " .. path .. ": 'default_profile' must be a string")
   end
-  config.profiles = profiles
+  local good, faults = {}, {}
+  for name, p in pairs(profiles) do
+    local fault = profile_fault(("config file %s, profile '%s'"):format(path, tostring(name)), p)
+    if fault then faults[tostring(name)] = fault else good[name] = p end
+  end
+  config.profiles, config.faults = good, faults
   return config
+end
+
+--- Loads and checks a config file (see `parse_config`); nil when the file
+-- does not exist.
+function M.load_config(path)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return M.parse_config(text, path)
+end
+
+--- The sorted names of every profile of a config, usable or not.
+function M.profile_names(config)
+  local names = {}
+  for k in pairs(config.profiles) do names[#names + 1] = tostring(k) end
+  for k in pairs(config.faults) do names[#names + 1] = k end
+  table.sort(names)
+  return names
 end
 
 local function run_command_line(cmd, what)
@@ -77,41 +105,41 @@ local function run_command_line(cmd, what)
   return line
 end
 
--- The shell reads the secret, not Lua: Ctrl-C reaches it as well, and its
+-- The shell reads the answer, not Lua: Ctrl-C reaches it as well, and its
 -- trap turns echo back on before it exits, whereas lua5.4's interrupt would
 -- fire only after the read, with echo still off. The secret comes back
--- through the pipe, never through an argument or the environment.
-local READ_SECRET = [[
+-- through the pipe, never through an argument or the environment. $1 is
+-- -echo for a password, echo for a 2FA code (shown, as other tools do).
+local READ_ANSWER = [[
 trap 'stty echo </dev/tty; printf "\n" >&2; exit 130' INT TERM HUP
-stty -echo </dev/tty
+stty "$1" </dev/tty
 IFS= read -r line </dev/tty
 status=$?
 stty echo </dev/tty
-printf "\n" >&2
-[ "$status" -eq 0 ] || exit 1
+[ "$1" = echo ] || printf "\n" >&2
+[ "$status" -eq 0 ] || { [ "$1" = echo ] && printf "\n" >&2; exit 1; }
 printf '%s\n' "$line"
 ]]
 
-local function read_secret(prompt)
+-- Asks on the terminal; Ctrl-C raises lua5.4's "interrupted!" (exit 130),
+-- the end of input (Ctrl-D) a usage error naming `what`.
+local function ask(prompt, what, hidden)
   io.stderr:write(prompt)
   io.stderr:flush()
-  local p = io.popen(READ_SECRET, "r")
-  if not p then usage("cannot start sh to read the password") end
+  local p = io.popen("set -- " .. (hidden and "-echo" or "echo") .. "\n" .. READ_ANSWER, "r")
+  if not p then usage("cannot start sh to read the " .. what) end
   local line = p:read("l")
   local _, _, code = p:close()
   if code == 130 then error("interrupted!", 0) end
-  if not line then usage("no password was typed (the prompt needs a terminal)") end
+  if not line then usage("no " .. what .. " was typed (the prompt needs a terminal)") end
   return line
 end
 
---- Options for cwa.new from parsed arguments `a` (flags), the profile and the
--- environment (`getenv`, default os.getenv). Raises usage errors.
-function M.connection(a, getenv)
-  getenv = getenv or os.getenv
-  local names = env.names
-  local over = {}
-  local extra = {}
-
+-- The profile the settings come from: --profile NAME; else the config's
+-- default_profile, unless CONNECTWISE_AUTOMATE_SERVER is set (an explicit
+-- server is never overridden by a default: a note says so when the two
+-- name different servers). Returns the profile and its name, or nil.
+local function choose_profile(a, getenv)
   local path, explicit = M.config_path(getenv)
   local config = path and M.load_config(path)
   if a.profile and not config then
@@ -120,22 +148,69 @@ function M.connection(a, getenv)
       .. (explicit and "" or " (CWA_CONFIG names another)"))
   end
   local pname = a.profile or (config and config.default_profile)
-  local profile
-  if pname then
-    profile = config.profiles[pname]
-    if not profile then
-      local known = {}
-      for k in pairs(config.profiles) do known[#known + 1] = tostring(k) end
-      table.sort(known)
-      usage("no profile '" .. tostring(pname) .. "' in " .. path
-        .. (#known > 0 and (" (profiles: " .. table.concat(known, ", ") .. ")") or ""))
-    end
+  if not pname then return nil end
+  if config.faults[pname] then usage(config.faults[pname]) end
+  local profile = config.profiles[pname]
+  if not profile then
+    local known = M.profile_names(config)
+    usage("no profile '" .. tostring(pname) .. "' in " .. path
+      .. (#known > 0 and (" (profiles: " .. table.concat(known, ", ") .. ")") or ""))
   end
+  local env_server = getenv(env.names.server)
+  if not a.profile and env_server and env_server ~= "" and not a.server then
+    if profile.server and profile.server ~= env_server then
+      common.say("cwa: note: ", env.names.server, " is set: the default profile '", pname,
+        "' (", profile.server, ") is not used (give --profile ", pname, " to use it)")
+    end
+    return nil
+  end
+  return profile, pname
+end
+
+-- Where the password comes from, as a function: strict, it raises a usage
+-- error for a source that yields nothing and runs a password_command;
+-- otherwise it reads variables only, and gives nil.
+local function password_source(a, profile, pname, getenv, fallback)
+  local function from_var(var, what, strict)
+    local v = getenv(var)
+    if (not v or v == "") and strict then usage(what .. "the variable " .. var .. " is not set") end
+    return v ~= "" and v or nil
+  end
+  return function(strict)
+    if a.password_env then return from_var(a.password_env, "--password-env: ", strict) end
+    if a.password_command then
+      return strict and run_command_line(a.password_command, "--password-command") or nil
+    end
+    if profile and profile.password_env then
+      return from_var(profile.password_env, "profile '" .. pname .. "': ", strict)
+    end
+    if profile and profile.password_command then
+      return strict and run_command_line(profile.password_command, "profile '" .. pname .. "': password_command") or nil
+    end
+    if fallback then
+      local v = getenv(env.names.password) or getenv(env.names.pass)
+      return v ~= "" and v or nil
+    end
+    return nil
+  end
+end
+
+--- Options for cwa.new from parsed arguments `a` (flags), the profile, the
+-- environment (`getenv`, default os.getenv) and the stored session. `mode`
+-- "login" always keeps the session file and wants a password; "session"
+-- (auth status, auth logout) never asks for one; nil (every other command)
+-- uses a live session when there is one, else the password. Raises usage
+-- errors.
+function M.connection(a, getenv, mode)
+  getenv = getenv or os.getenv
+  local names = env.names
+  local over = {}
+  local extra = {}
+  local profile, pname = choose_profile(a, getenv)
 
   local function set(key, v)
     if v ~= nil then over[names[key]] = tostring(v) end
   end
-  local password
   if profile then
     set("server", profile.server)
     set("username", profile.username)
@@ -145,14 +220,6 @@ function M.connection(a, getenv)
     set("proxy", profile.proxy == "" and "none" or profile.proxy)
     if profile.verify_tls ~= nil then extra.verify_tls = profile.verify_tls end
     if profile.allow_http ~= nil then extra.allow_http = profile.allow_http end
-    if profile.password_env then
-      password = getenv(profile.password_env)
-      if not password or password == "" then
-        usage("profile '" .. pname .. "': the variable " .. profile.password_env .. " is not set")
-      end
-    elseif profile.password_command then
-      password = run_command_line(profile.password_command, "profile '" .. pname .. "': password_command")
-    end
     if profile.two_factor_env then set("two_factor", getenv(profile.two_factor_env)) end
     if profile.totp_secret_env then set("two_factor", getenv(profile.totp_secret_env)) end
     for _, k in ipairs{"rate_limit", "concurrency", "timeout", "retries", "page_size"} do
@@ -167,32 +234,19 @@ function M.connection(a, getenv)
   set("ca_file", a.ca_file)
   set("proxy", a.proxy == "" and "none" or a.proxy)
   set("two_factor", a.two_factor)
-  if a.password_env then
-    password = getenv(a.password_env)
-    if not password or password == "" then usage("--password-env: the variable " .. a.password_env .. " is not set") end
-  elseif a.password_command then
-    password = run_command_line(a.password_command, "--password-command")
-  end
 
   -- A user name from a flag or a profile takes its password from the same
   -- place, else from either password variable.
-  if over[names.username] then
-    password = password or getenv(names.password) or getenv(names.pass)
-    if (not password or password == "") and isatty(0) and isatty(2) then
-      password = read_secret("Password for " .. over[names.username] .. ": ")
-    end
-    over[names.password] = password or false
-    over[names.user], over[names.pass] = false, false
-  elseif password then
-    over[names.password] = password
-  end
+  local own_user = over[names.username] ~= nil
+  if own_user then over[names.password], over[names.user], over[names.pass] = false, false, false end
+  local password = password_source(a, profile, pname, getenv, own_user)
 
   local ok, opts = pcall(env.options, function(n)
     local v = over[n]
     if v == false then return nil end
     if v ~= nil then return v end
     return getenv(n)
-  end)
+  end, {password_optional = true})
   if not ok then
     local msg = type(opts) == "table" and opts.message or tostring(opts)
     msg = msg:gsub("^cwa%.from_env: ", "")
@@ -205,15 +259,6 @@ function M.connection(a, getenv)
     usage(msg)
   end
   for k, v in pairs(extra) do opts[k] = v end
-  -- A user account that turns out to need a 2FA code is asked for one on a
-  -- terminal (the core calls this only when the server wants a code).
-  if not opts.two_factor and not opts.totp_secret and isatty(0) and isatty(2) then
-    opts.two_factor = function()
-      io.stderr:write("Two-factor code for ", opts.username or "?", ": ")
-      io.stderr:flush()
-      return (io.read("l") or ""):gsub("%s", "")
-    end
-  end
   if a.insecure then opts.verify_tls = false end
   if a.timeout then opts.timeout = a.timeout end
   if a.retries then opts.retries = a.retries end
@@ -221,6 +266,30 @@ function M.connection(a, getenv)
   -- 0 means "no limit" in a profile (and to callers of connection); the
   -- core spells that `false`.
   opts.rate_limit = options.rate(opts.rate_limit)
+
+  -- The session: a live one stands in for the password (and its prompt).
+  local spath = env.session_path(nil, getenv)
+  if mode and not spath then usage("no place for sessions: set XDG_STATE_HOME, HOME or CWA_SESSION_FILE") end
+  local live = mode ~= "login" and spath and env.session(require("cwa").new, opts, spath)
+  if mode or live then opts.token_cache = spath end
+  opts.password = opts.password or password(not live and mode ~= "session")
+  if not opts.password and mode ~= "session" and not live then
+    if isatty(0) and isatty(2) then
+      opts.password = ask("Password for " .. opts.username .. ": ", "password", true)
+    else
+      usage("no password for " .. opts.username .. ": give --password-env or --password-command, set "
+        .. names.password .. ", or run cwa auth login")
+    end
+  end
+  opts.password = opts.password or ""
+
+  -- A user account that turns out to need a 2FA code is asked for one on a
+  -- terminal (the core calls this only when the server wants a code).
+  if not opts.two_factor and not opts.totp_secret and mode ~= "session" and isatty(0) and isatty(2) then
+    opts.two_factor = function()
+      return (ask("Two-factor code for " .. opts.username .. ": ", "two-factor code"):gsub("%s", ""))
+    end
+  end
   if a.debug then
     opts.log = function(level, message)
       common.say("cwa ", tostring(level), ": ", tostring(message))
@@ -230,7 +299,7 @@ function M.connection(a, getenv)
     -- warnings (a failed login, a retry) are in the error or not errors.
     opts.log = function() end
   end
-  return opts
+  return opts, profile and pname
 end
 
 return M

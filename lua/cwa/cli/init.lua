@@ -12,11 +12,17 @@
 -- Targets of run-script and command (cwa.cli.targets): ids, exact names,
 -- comma lists of both, `-` (one a line on stdin) or --where COND; all are
 -- resolved and checked before anything runs.
--- Errors are one line on stderr: "cwa: " followed by tostring of the error.
+-- Errors are one line on stderr, `cwa: <what failed>: <server's words>
+-- (hint)`, hints naming the flags (cwa.cli.report).
 --
--- Connection settings, first found wins: flags, then the profile
--- (--profile NAME, or `default_profile` of the config file), then the
--- CONNECTWISE_AUTOMATE_* environment variables (see cwa.env). The config file
+-- Connection settings, first found wins: flags, then --profile NAME, then
+-- the CONNECTWISE_AUTOMATE_* environment variables (see cwa.env), then the
+-- config file's `default_profile` (set with `cwa config use NAME`). A set
+-- CONNECTWISE_AUTOMATE_SERVER is never overridden by the default profile
+-- (a note on stderr says so when the two name different servers); a profile
+-- that cannot be used is reported when it is used or listed, and does not
+-- block the others. Sessions (`cwa auth login`, see cwa.cli.auth) stand in
+-- for the password while they last. The config file
 -- ($CWA_CONFIG, else $XDG_CONFIG_HOME/cwa/config.lua, else
 -- ~/.config/cwa/config.lua) is Lua returning
 --   { default_profile = "prod",
@@ -42,6 +48,7 @@ local config = require "cwa.cli.config"
 local format = require "cwa.format"
 local output = require "cwa.cli.output"
 local parser = require "cwa.cli.parser"
+local report = require "cwa.cli.report"
 
 local cli = {
   usage = common.usage,
@@ -55,23 +62,20 @@ local cli = {
 
 local is_usage, say = common.is_usage, common.say
 
--- The core's hints name cwa.new's options; on the command line the flags
--- (and variables) that set them are what the reader can act on.
-local CLI_HINTS = {
-  {"(set client_id)", "(give --client-id or CONNECTWISE_AUTOMATE_CLIENT_ID)"},
-  {"(set allow_http = true)", "(use an https:// --server)"},
-}
-
-local function cli_hints(text)
-  for _, h in ipairs(CLI_HINTS) do
-    local at = text:find(h[1], 1, true)
-    if at then text = text:sub(1, at - 1) .. h[2] .. text:sub(at + #h[1]) end
-  end
-  return text
+-- The one line for any error raised by the library or the CLI.
+local function error_line(e)
+  local cwa = require "cwa"
+  if is_usage(e) then return report.usage_line(e.message) end
+  if cwa.is_error(e) then return report.error_line(e) end
+  return report.other_line(e)
 end
 
 local function dispatch(a)
   if a.command == "check-condition" then return commands.check_condition(a) end
+  if a.command == "auth" or a.command == "login" or a.command == "logout" then
+    return require("cwa.cli.auth").run(a)
+  end
+  if a.command == "config" then return require("cwa.cli.profiles").run(a) end
   if a.command == "completion" then return require("cwa.cli.completion").run(a, cli.parser()) end
   local cwa = require "cwa"
   if a.command == "shell" then
@@ -80,7 +84,7 @@ local function dispatch(a)
     if ok then
       client = cwa.new(conn)
     else
-      say("cwa: not connected: ", tostring(conn))
+      say("cwa: not connected: ", error_line(conn):gsub("^cwa: ", ""))
       conn = {}
     end
     return require("cwa.shell").run{client = client, execute = a.execute, width = common.terminal_width,
@@ -118,11 +122,11 @@ function cli.main(argv)
   io.stdout:flush()
   if done then return result or 0 end
   if is_usage(err) then
-    say("cwa: ", err.message)
+    say(error_line(err))
     return 2
   end
   if cwa.is_error(err) then
-    say(cli_hints(tostring(err)))
+    say(error_line(err))
     return err.code == "InvalidArgument" and 2 or 1
   end
   -- lua5.4 turns Ctrl-C into the error "interrupted!" (the progress line
@@ -131,7 +135,7 @@ function cli.main(argv)
     io.stderr:write("cwa: interrupted\n")
     return 130
   end
-  say("cwa: ", tostring(err))
+  say(error_line(err))
   if a.debug and type(err) == "table" and err.trace then
     io.stderr:write(format.escape(err.trace, true), "\n")
   end

@@ -49,9 +49,12 @@ function M.parser()
     :command_target("command")
     :help_max_width(100)
   p:epilog([[
-Connection: flags, else the profile (--profile, config file $CWA_CONFIG or
-~/.config/cwa/config.lua), else CONNECTWISE_AUTOMATE_SERVER, _USERNAME,
-_PASSWORD (or _USER, _PASS, _2FA), _CLIENT_ID, _AUTH, _CA_FILE, _VERIFY_TLS.
+Connection, first found wins: flags; --profile NAME (config file $CWA_CONFIG
+or ~/.config/cwa/config.lua); CONNECTWISE_AUTOMATE_SERVER, _USERNAME, _PASSWORD
+(or _USER, _PASS, _2FA), _CLIENT_ID, _AUTH, _CA_FILE, _VERIFY_TLS; then the
+default profile (cwa config use NAME), which never overrides a set
+CONNECTWISE_AUTOMATE_SERVER. A session of cwa auth login stands in for the
+password while it lasts.
 Connection and output options may come before or after the command.
 Exit codes: 0 everything succeeded; 1 an API error, a computer or record not
 found, or a script or command that failed, was not launched or did not finish;
@@ -164,8 +167,29 @@ Examples:
   cc:argument("text", "The condition.")
   example(cc, "cwa check-condition \"Status = 'Online' and Client.Id in (1, 2)\"")
 
-  local login = p:command("login"):summary("Log in and print the token's expiry (never the token).")
-  example(login, "cwa --profile prod login")
+  local auth = p:command("auth"):summary("Log in once and keep the session: login, status, logout.")
+    :target("auth_cmd"):command_target("auth_action")
+    :description("Sessions, as gh auth: the token is kept in $CWA_SESSION_FILE, else "
+      .. "$XDG_STATE_HOME/cwa/sessions.json, else ~/.local/state/cwa/sessions.json (mode 0600, "
+      .. "one entry per server, user and ClientId, never the password). Later commands use it "
+      .. "while it lasts, with no password or 2FA prompt.")
+  example(auth:command("login"):summary("Log in and keep the session (prints the expiry, never the token)."),
+    "cwa --profile prod auth login")
+  example(auth:command("status"):summary("Server, user, dialect and expiry of the stored session."),
+    "cwa auth status")
+  example(auth:command("logout"):summary("Revoke the token and remove the session."), "cwa auth logout")
+  example(p:command("login"):summary("Same as auth login."), "cwa --profile prod login")
+  example(p:command("logout"):summary("Same as auth logout."), "cwa logout")
+
+  local cfgcmd = p:command("config"):summary("Profiles of the config file: list, show, use.")
+    :target("config_cmd"):command_target("config_action")
+  example(cfgcmd:command("list"):summary("List the profiles (* marks the default)."), "cwa config list")
+  local show = cfgcmd:command("show"):summary("Show a profile's settings (a profile never holds a secret).")
+  show:argument("name", "Profile (default: the default profile)."):args("?")
+  example(show, "cwa config show prod")
+  local use = cfgcmd:command("use"):summary("Make a profile the default (rewrites default_profile).")
+  use:argument("name", "Profile.")
+  example(use, "cwa config use prod")
 
   local shell = p:command("shell"):summary("Interactive Lua prompt with `cwa` and a connected `client`.")
   shell:option("-e --execute", "Run this Lua chunk first."):count("*")
