@@ -46,7 +46,7 @@ describe("terminal injection through bin/cwa #trust", function()
   end
 
   it("[12] table cells are printed escaped", function()
-    local out, err, code = cwa("computers -f table")
+    local out, err, code = cwa("computers -o wide")
     assert.are.equal(0, code, err)
     local rows = out:match("^[^\n]*\n(.*)$") or ""
     assert.truthy(rows:find("pc", 1, true), "no rows printed")
@@ -55,7 +55,7 @@ describe("terminal injection through bin/cwa #trust", function()
   end)
 
   it("[12] table column names are printed escaped", function()
-    local out, err, code = cwa("computers -f table")
+    local out, err, code = cwa("computers -o wide")
     assert.are.equal(0, code, err)
     assert_escaped(out:match("^[^\n]*"), "the table header on stdout")
   end)

@@ -17,6 +17,7 @@
 
 local cjson = require "cjson"
 local errors = require "cwa.errors"
+local json_string = require("cwa.json").string
 
 local format = {}
 
@@ -98,14 +99,8 @@ end
 
 -- JSON ----------------------------------------------------------------------
 
--- A Lua string as a JSON string. lua-cjson writes "/" as "\\/", which is
--- legal JSON but breaks a grep for a URL; each escape is read as a pair, so
--- an escaped backslash before a slash stays as it is.
-local function encode_string(v)
-  return (cjson.encode(v):gsub("\\(.)", function(c)
-    if c == "/" then return "/" end
-  end))
-end
+-- A Lua string as a JSON string, "/" unescaped (see cwa.json.string).
+local encode_string = json_string
 
 local function json_encode(v, pretty, indent, seen, opts, out)
   local t = type(v)
@@ -349,7 +344,10 @@ end
 -- opts.width (100): long cells cut with "…", columns that do not fit dropped
 -- (a line says how many), rows past opts.max_rows replaced by
 -- "... and N more" (N counts opts.total when given; opts.more_hint follows
--- it in parentheses). opts.no_headers leaves out the header and separator.
+-- it in parentheses). opts.no_headers leaves out the header and separator;
+-- opts.keep_columns keeps every column: when they cannot fit, the lines are
+-- longer than the width and no cell is cut. opts.colour(column, value) may return an SGR code ("31") for a
+-- cell: its text, not its padding, is wrapped in it.
 function format.table(records, opts)
   opts = opts or {}
   local width = opts.width or 100
@@ -365,7 +363,7 @@ function format.table(records, opts)
   local scalar = #cols == 0
   if scalar then cols = {"value"} end
   local nrows = math.min(#records, max_rows)
-  local cells, natural, numeric, seen_number, titles = {}, {}, {}, {}, {}
+  local cells, natural, numeric, seen_number, titles, sgr = {}, {}, {}, {}, {}, {}
   for c, name in ipairs(cols) do
     titles[c] = format.escape(name)
     natural[c] = width_of(titles[c])
@@ -378,6 +376,10 @@ function format.table(records, opts)
       if scalar then v = records[r] else v = format.get(records[r], name) end
       local s = cell_text(v)
       row[c] = s
+      if opts.colour and s ~= "" then
+        sgr[r] = sgr[r] or {}
+        sgr[r][c] = opts.colour(name, v)
+      end
       if width_of(s) > natural[c] then natural[c] = width_of(s) end
       if type(v) == "number" then seen_number[c] = true
       elseif s ~= "" then numeric[c] = false end
@@ -406,9 +408,16 @@ function format.table(records, opts)
     if not wc then break end
     widths[wc] = widths[wc] - 1
   end
-  -- Then drop columns from the right; the first one always stays.
-  while shown > 1 and total_width(shown) > width do shown = shown - 1 end
-  if total_width(shown) > width then widths[1] = math.max(1, width) end
+  -- Then drop columns from the right; the first one always stays. Lines
+  -- that must be longer than the width anyway keep every cell whole.
+  if opts.keep_columns then
+    if total_width(shown) > width then
+      for c = 1, #cols do widths[c] = math.min(natural[c], max_cell) end
+    end
+  else
+    while shown > 1 and total_width(shown) > width do shown = shown - 1 end
+    if total_width(shown) > width then widths[1] = math.max(1, width) end
+  end
 
   local lines = {}
   local function emit(parts)
@@ -427,7 +436,13 @@ function format.table(records, opts)
     local parts = {}
     for c = 1, shown do
       local s = cells[r][c]
-      parts[c] = numeric[c] and fit_right(s, widths[c]) or fit(s, widths[c])
+      local text = numeric[c] and fit_right(s, widths[c]) or fit(s, widths[c])
+      local code = sgr[r] and sgr[r][c]
+      if code then
+        local lead, body, pad = text:match("^( *)(.-)( *)$")
+        text = lead .. "\27[" .. code .. "m" .. body .. "\27[0m" .. pad
+      end
+      parts[c] = text
     end
     emit(parts)
   end

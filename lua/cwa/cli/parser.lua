@@ -88,7 +88,8 @@ Examples:
     d.rate_limit and ("%g"):format(d.rate_limit) or "the server's, learned"))
     :argname("<n>"):convert(converter("--rate-limit", options.parse_rate))
   p:option("-p --profile", "Profile of the config file to use."):argname("<name>")
-  p:option("-o -f --format", "Output format (default: table on a terminal, else ndjson).")
+  p:option("-o -f --format", "Output format (default: table on a terminal, else ndjson); "
+    .. "wide: a table of every field.")
     :choices(output.FORMATS)
   p:flag("--no-headers", "No header line in table and csv output.")
   p:flag("-q --quiet", "No progress line.")
