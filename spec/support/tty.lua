@@ -39,9 +39,11 @@ function Tty:type(text)
   assert(tmux(self, "send-keys -t 0 -l " .. quote(text)))
 end
 
---- The visible screen as text (lines joined with "\n").
-function Tty:screen()
-  local p = assert(io.popen("tmux -L " .. quote(self.socket) .. " capture-pane -p -t 0 2>/dev/null"))
+--- The visible screen as text (lines joined with "\n"); with opts.escapes,
+-- the colours and attributes as escape sequences too (capture-pane -e).
+function Tty:screen(opts)
+  local e = opts and opts.escapes and " -e" or ""
+  local p = assert(io.popen("tmux -L " .. quote(self.socket) .. " capture-pane -p" .. e .. " -t 0 2>/dev/null"))
   local text = p:read("a")
   p:close()
   return text
