@@ -163,9 +163,9 @@ end
 
 --- The sessions file: `name` true (or nil) for the default one, a name
 -- ([A-Za-z0-9_.-]) for sessions-NAME.json beside it, or a path (holding a
--- `/`). Its directory is made (mode 0700) when missing. nil when neither
--- XDG_STATE_HOME nor HOME names a place.
-function env.session_path(name, getenv)
+-- `/`). With `create` its directory is made (mode 0700) when missing. nil
+-- when neither XDG_STATE_HOME nor HOME names a place.
+function env.session_path(name, getenv, create)
   getenv = getenv or os.getenv
   local function get(k)
     local v = getenv(k)
@@ -184,7 +184,7 @@ function env.session_path(name, getenv)
       path = dir .. "/cwa/" .. ((name == nil or name == true) and "sessions.json" or ("sessions-" .. name .. ".json"))
     end
   end
-  local dir = path:match("^(.*)/[^/]*$")
+  local dir = create and path:match("^(.*)/[^/]*$")
   if dir and dir ~= "" then
     local probe = io.open(dir .. "/.", "r")
     if probe then

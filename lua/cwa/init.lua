@@ -136,7 +136,7 @@ function cwa.from_env(overrides)
   end
   local opts = env.options(nil, {password_optional = true})
   for k, v in pairs(overrides) do if k ~= "session" then opts[k] = v end end
-  local path = env.session_path(session)
+  local path = env.session_path(session, nil, true)
   if not path then invalid("cwa.from_env", "session: set XDG_STATE_HOME, HOME or CWA_SESSION_FILE") end
   opts.token_cache = path
   if opts.password == nil then

@@ -83,6 +83,7 @@ function M.load_config(path)
   if not f then return nil end
   local text = f:read("a")
   f:close()
+  if not text then usage("config file " .. path .. " cannot be read (a directory?)") end
   return M.parse_config(text, path)
 end
 
@@ -121,8 +122,10 @@ stty echo </dev/tty
 printf '%s\n' "$line"
 ]]
 
--- Asks on the terminal; Ctrl-C raises lua5.4's "interrupted!" (exit 130),
--- the end of input (Ctrl-D) a usage error naming `what`.
+-- Asks on the terminal. Ctrl-C ends the run with 130 here: the shell has
+-- restored the terminal, and an error raised from the core's two_factor
+-- call would come back as a failed login. The end of input (Ctrl-D) is a
+-- usage error naming `what`.
 local function ask(prompt, what, hidden)
   io.stderr:write(prompt)
   io.stderr:flush()
@@ -130,7 +133,10 @@ local function ask(prompt, what, hidden)
   if not p then usage("cannot start sh to read the " .. what) end
   local line = p:read("l")
   local _, _, code = p:close()
-  if code == 130 then error("interrupted!", 0) end
+  if code == 130 then
+    io.stderr:write("cwa: interrupted\n")
+    os.exit(130, true)
+  end
   if not line then usage("no " .. what .. " was typed (the prompt needs a terminal)") end
   return line
 end
@@ -268,10 +274,15 @@ function M.connection(a, getenv, mode)
   opts.rate_limit = options.rate(opts.rate_limit)
 
   -- The session: a live one stands in for the password (and its prompt).
-  local spath = env.session_path(nil, getenv)
+  local spath = env.session_path(nil, getenv, mode == "login")
   if mode and not spath then usage("no place for sessions: set XDG_STATE_HOME, HOME or CWA_SESSION_FILE") end
   local live = mode ~= "login" and spath and env.session(require("cwa").new, opts, spath)
-  if mode or live then opts.token_cache = spath end
+  -- Once a sessions file exists (cwa auth login made it), every command
+  -- keeps its account's session there: refreshed, or renewed by a new login
+  -- (with a TOTP secret, without a prompt).
+  local kept = spath and io.open(spath, "r")
+  if kept then kept:close() end
+  if mode or live or kept then opts.token_cache = spath end
   opts.password = opts.password or password(not live and mode ~= "session")
   if not opts.password and mode ~= "session" and not live then
     if isatty(0) and isatty(2) then
@@ -287,7 +298,14 @@ function M.connection(a, getenv, mode)
   -- terminal (the core calls this only when the server wants a code).
   if not opts.two_factor and not opts.totp_secret and mode ~= "session" and isatty(0) and isatty(2) then
     opts.two_factor = function()
-      return (ask("Two-factor code for " .. opts.username .. ": ", "two-factor code"):gsub("%s", ""))
+      -- lua5.4 sees the Ctrl-C too, and may raise "interrupted!" first
+      local ok, code = pcall(ask, "Two-factor code for " .. opts.username .. ": ", "two-factor code")
+      if not ok and tostring(code):find("interrupted!$") then
+        io.stderr:write("cwa: interrupted\n")
+        os.exit(130, true)
+      end
+      if not ok then error(code, 0) end
+      return (code:gsub("%s", ""))
     end
   end
   if a.debug then
