@@ -26,7 +26,7 @@ local function json_wanted(a)
 end
 
 local function who(conn)
-  return conn.server .. " as " .. conn.username .. (conn.client_id and (" (ClientId " .. conn.client_id .. ")") or "")
+  return conn.server .. " as " .. conn.username .. (conn.client_id and (", ClientId " .. conn.client_id) or "")
 end
 
 local function write(text)
