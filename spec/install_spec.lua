@@ -8,7 +8,16 @@
 local q = require("support.sim").shell_quote
 local run = require("support.proc").run
 
-local BARE = "env -i PATH=/usr/bin:/bin "
+-- Under `make sanitize` the sanitizer runtimes must stay preloaded; they set
+-- up no Lua paths, so the environment is still bare for what is tested here.
+local function kept(name)
+  local v = os.getenv(name)
+  return (v and v ~= "") and (name .. "=" .. q(v) .. " ") or ""
+end
+local function bare(path)
+  return "env -i PATH=" .. path .. " " .. kept("LD_PRELOAD") .. kept("ASAN_OPTIONS") .. kept("UBSAN_OPTIONS")
+end
+local BARE = bare("/usr/bin:/bin")
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -64,7 +73,7 @@ describe("installed cwa #slow", function()
     assert.are.same({"ok\n", "", 0}, {out, err, code})
     out, err, code = run("cd " .. q(bin) .. " && " .. BARE .. "./cwa --version")
     assert.are.same({"cwa " .. v .. "\n", "", 0}, {out, err, code})
-    out, err, code = run("cd / && env -i PATH=" .. q(bin) .. ":/usr/bin:/bin cwa completion --profiles")
+    out, err, code = run("cd / && " .. bare(q(bin) .. ":/usr/bin:/bin") .. "cwa completion --profiles")
     assert.are.same({"", "", 0}, {out, err, code})
   end
 
