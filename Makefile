@@ -76,9 +76,12 @@ INST_BINDIR ?= $(PREFIX)/bin
 all: build
 
 # ---- packages ------------------------------------------------------------
+# A package removed with its config files kept still answers `dpkg -s`, so
+# only the status "install ok installed" counts as present.
 define apt_install
 	@missing=""; for p in $(1); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -qx 'install ok installed' \
+	    || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \

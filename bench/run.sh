@@ -28,7 +28,9 @@ fi
 PACKAGES="lua5.2 lua-curl lua-socket lua-cjson python3-requests gnuplot-nox time jq curl"
 missing=""
 for p in $PACKAGES; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  # a package removed with its config files kept still answers dpkg -s
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx 'install ok installed' \
+    || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
   echo "bench: installing:$missing"

@@ -75,7 +75,7 @@ return { default_profile = "prod",
     end)
 
     it("completes the commands, with the resources among them", function()
-      assert.are.same({"command", "completion", "computers", "contacts", "count"},
+      assert.are.same({"command", "completion", "computers", "config", "contacts", "count"},
         offers(file, {"cwa", "co"}))
       local all = offers(file, {"cwa", ""})
       for _, name in ipairs{"alerts", "computers", "tickets", "run-script", "check-condition", "shell"} do
@@ -117,7 +117,7 @@ return { profiles = { prod = { server = "automate.example.com" }, ["lab-2"] = {}
 
     it("skips flag values when it looks for the command, and offers nothing for free text", function()
       -- "computers" is the server's name here, not the command
-      assert.are.same({"command", "completion", "computers", "contacts", "count"},
+      assert.are.same({"command", "completion", "computers", "config", "contacts", "count"},
         offers(file, {"cwa", "--server", "computers", "co"}))
       assert.are.same({"--limit"}, offers(file, {"cwa", "computers", "--where", "x", "--li"}))
       assert.are.same({}, offers(file, {"cwa", "computers", "--where", ""}))
