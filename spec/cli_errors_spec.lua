@@ -58,7 +58,8 @@ describe("cwa error lines", function()
   end
 
   it("show the server's details of a refused orderBy and name --order-by", function()
-    local _, err, code = cwa("computers --order-by 'Bogus asc'")
+    local out, err, code = cwa("computers --order-by 'Bogus asc' -o table")
+    assert.are.equal("", out) -- no "(no records)" that would read as the answer
     assert.are.equal(1, code)
     assert_one_line(err)
     assert.truthy(err:find("cwa: page 1 of /Computers failed: The request is invalid. orderBy: "

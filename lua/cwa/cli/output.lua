@@ -128,7 +128,11 @@ function output.record_writer(a, kind, wopts)
     if check then check:finish() end
     return ok, err
   end
-  return setmetatable(self, {__close = function() self.close() end})
+  -- Left by an error, the output is not finished: a table of the rows so
+  -- far, or "(no records)", would read as the answer.
+  return setmetatable(self, {__close = function(_, err)
+    if err == nil then self.close() end
+  end})
 end
 
 -- Writes any decoded answer: a list of records through a writer, one record
