@@ -184,9 +184,9 @@ local function password_source(a, profile, pname, getenv, fallback)
   end
   return function(strict)
     if a.password_env then return from_var(a.password_env, "--password-env: ", strict) end
-    if a.password_command then
-      return strict and run_command_line(a.password_command, "--password-command") or nil
-    end
+    -- Typed on this command line, it is run even while a session lasts: a
+    -- password given is never thrown away (the session may be refused).
+    if a.password_command then return run_command_line(a.password_command, "--password-command") end
     if profile and profile.password_env then
       return from_var(profile.password_env, "profile '" .. pname .. "': ", strict)
     end
