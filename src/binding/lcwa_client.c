@@ -497,26 +497,34 @@ static int client_request(lua_State *L)
     return 2;
 }
 
-/* client:token() -> token, expires (epoch seconds) */
+/* client:token([started]) -> token, expires (epoch seconds); with
+ * started (a monotime): token, expires or false, without waiting */
 static int client_token(lua_State *L)
 {
     lcwa_client *lc = lcwa_check_client(L, 1);
-    const char *token;
-    double expires;
+    int waits = lua_isnoneornil(L, 2);
+    double started = waits ? 0 : luaL_checknumber(L, 2);
+    const char *token = NULL;
+    double expires = 0;
     cwa_error err = {0};
     lcwa_enter(lc, L, 1);
-    int rc = cwa_client_token(lc->client, &token, &expires, &err);
+    int rc = waits ? cwa_client_token(lc->client, &token, &expires, &err)
+                   : cwa_client_token_try(lc->client, started, &token, &expires, &err);
+    int results = 2;
     /* before lcwa_leave: the token lives in the client, which a callback
      * may have closed (lcwa_leave then frees it) */
-    if (rc == 0) {
+    if (rc >= 0 && token) {
         lua_pushstring(L, token);
         lua_pushnumber(L, expires);
+    } else if (rc >= 0) {
+        lua_pushboolean(L, 0);
+        results = 1;
     } else {
         lcwa_push_failure(L, lc, 1, &err);
     }
     lcwa_leave(lc);
     cwa_error_clear(&err);
-    return rc == 0 ? 2 : lua_error(L);
+    return rc >= 0 ? results : lua_error(L);
 }
 
 /* client:logout(): revokes the token on the server and forgets it */
@@ -717,8 +725,11 @@ static const luaL_Reg client_methods[] = {
     {"wait", lcwa_client_wait},
     /***
      * The current access token, logging in or refreshing it when needed.
+     * Given `started`, it never waits: false while the login is on its way
+     * (step the client, then ask again); the deadline counts from `started`.
      * @function Client:token
-     * @treturn string the token (a secret)
+     * @number[opt] started `cwa.core.monotime()` when the caller began to wait
+     * @treturn string|false the token (a secret), false while a login runs
      * @treturn number its expiry, in seconds since the epoch
      * @raise cwa.Error Unauthorized, TwoFactorRequired, Network, Timeout, TLS,
      *   InvalidResponse

@@ -81,19 +81,25 @@ static int pager_next(lua_State *L)
 static int pager_ready(lua_State *L)
 {
     lcwa_pager *lp = check_pager(L);
-    lcwa_client *lc = lp->pager ? lcwa_owner(L, 1) : NULL;
+    cwa_pager *p = lp->pager;
+    lcwa_client *lc = p ? lcwa_owner(L, 1) : NULL;
     if (!lc) {
         lua_pushboolean(L, 1); /* next() answers at once: nil, or the error */
         return 1;
     }
-    lcwa_check_idle(L, lc); /* it would issue requests into the running call */
+    int client_idx = lua_gettop(L);
     cwa_error err = {0};
-    int rc = cwa_pager_ready(lp->pager, &err);
-    if (rc < 0) {
-        lcwa_push_error(L, &err);
-        cwa_error_clear(&err);
+    /* the page's decode and the log of a retry run the client's hooks; one
+     * that closes this pager leaves it alive until lcwa_leave, and the next
+     * call finds it closed */
+    lcwa_enter(lc, L, client_idx);
+    int rc = cwa_pager_ready(p, &err);
+    if (rc < 0)
+        lcwa_push_failure(L, lc, client_idx, &err);
+    lcwa_leave(lc);
+    cwa_error_clear(&err);
+    if (rc < 0)
         return lua_error(L);
-    }
     lua_pushboolean(L, rc);
     return 1;
 }
@@ -239,13 +245,15 @@ static const luaL_Reg pager_methods[] = {
     {"next", pager_next},
     /***
      * Whether `next` would return without waiting for the network: the next
-     * page in order has arrived, or the listing is over (also true for a
-     * closed pager). Issues the pages the window allows; drives nothing.
-     * `cwa.map` uses it to let other coroutines run while a page is on its
-     * way, resuming the loop once `Client:wait` has returned and this is true.
+     * page in order has arrived and is decoded, or the listing is over (also
+     * true for a closed pager). Never waits: issues the pages the window
+     * allows and decodes the next page once it has arrived (one page at
+     * most); a page that does not decode is queued again after a backoff,
+     * and this says false until the new answer decodes. `cwa.map` and the
+     * `wait` option use it to let other work run while a page is on its way.
      * @function Pager:ready
      * @treturn boolean
-     * @raise cwa.Error NoMemory
+     * @raise cwa.Error NoMemory; an error the decode's callbacks raised
      * @usage while not pager:ready() do client:wait() end
      */
     {"ready", pager_ready},

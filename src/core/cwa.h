@@ -210,6 +210,13 @@ void cwa_client_free(cwa_client *c);
 /* The current token (NULL when none) and its expiry (epoch seconds); logs in
  * first when there is none. */
 int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_error *err);
+/* The same without waiting: 1 with *token and *expires when a token is
+ * usable, 0 when a login is queued or on its way (step the client, then
+ * call again), -1 with err when the login failed or would end past the
+ * deadline counted from `started` (cwa_time_mono seconds, when the caller
+ * began to wait for it). */
+int cwa_client_token_try(cwa_client *c, double started, const char **token, double *expires,
+                         cwa_error *err);
 
 /* Ends the session: on the apitoken dialect revokes the token on the server
  * (POST /apitoken/Disable {SecurityToken}; the brief's APICredentials has
@@ -336,11 +343,15 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
  * with cwa_req_free when done); 0: the listing is over; -1: err says which
  * page failed and why (after the retry policy was spent). */
 int cwa_pager_next(cwa_pager *p, cwa_req **page, cwa_error *err);
-/* Issues the pages the window allows without driving the network; 1 when
- * cwa_pager_next would not wait for an answer (the next page in order has
- * arrived, or the listing is over), 0 when it would, -1 when out of memory
- * (err). A caller that runs other work meanwhile (a scheduler of
- * coroutines) calls cwa_client_run(c, NULL, ...) until this says 1. */
+/* Moves the listing on without waiting: issues the pages the window
+ * allows and, once the next page in order has arrived, decodes it (one
+ * page's decode at most; a body that does not decode is queued again after
+ * a backoff) and submits the probe a repeat of bytes calls for. 1 when
+ * cwa_pager_next would not wait (the next page is decoded and checked, or
+ * the listing is over), 0 when it would, -1 when out of memory (err). A
+ * caller that runs other work meanwhile (a scheduler of coroutines, an
+ * event loop) steps the client and calls this until it says 1. Decoding
+ * runs the client's decode hook. */
 int cwa_pager_ready(cwa_pager *p, cwa_error *err);
 /* The total number of records when the server told it, else -1. */
 long cwa_pager_total(const cwa_pager *p);

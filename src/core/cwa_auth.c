@@ -561,21 +561,36 @@ static int login_past(cwa_client *c, double started, double end, cwa_error *err)
     return 1;
 }
 
+int cwa_client_token_try(cwa_client *c, double started, const char **token, double *expires,
+                         cwa_error *err)
+{
+    *token = NULL;
+    *expires = 0;
+    int ready = cwa__auth_ready(c);
+    if (ready < 0) {
+        cwa_error_move(err, &c->auth_err);
+        cwa__auth_reset_failure(c);
+        return -1;
+    }
+    if (ready == 0) {
+        double end = c->cfg.deadline > 0 ? started + c->cfg.deadline : 0;
+        return login_past(c, started, end, err) ? -1 : 0;
+    }
+    /* the caller carries it: a token that then runs out was no livelock */
+    c->token_used = 1;
+    c->tokens_wasted = 0;
+    *token = c->token;
+    *expires = c->token_expires;
+    return 1;
+}
+
 int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_error *err)
 {
     double started = cwa_time_mono();
-    double end = c->cfg.deadline > 0 ? started + c->cfg.deadline : 0;
     for (;;) {
-        int ready = cwa__auth_ready(c);
-        if (ready > 0)
-            break;
-        if (ready < 0) {
-            cwa_error_move(err, &c->auth_err);
-            cwa__auth_reset_failure(c);
-            return -1;
-        }
-        if (login_past(c, started, end, err))
-            return -1;
+        int rc = cwa_client_token_try(c, started, token, expires, err);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
         if (cwa__step(c, 1.0, err) < 0)
             return -1;
         if (c->cfg.hooks.aborted && c->cfg.hooks.aborted(c->cfg.hooks.ud)) {
@@ -583,12 +598,6 @@ int cwa_client_token(cwa_client *c, const char **token, double *expires, cwa_err
             return -1;
         }
     }
-    /* the caller carries it: a token that then runs out was no livelock */
-    c->token_used = 1;
-    c->tokens_wasted = 0;
-    *token = c->token;
-    *expires = c->token_expires;
-    return 0;
 }
 
 const char *cwa_client_dialect(const cwa_client *c)

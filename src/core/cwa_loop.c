@@ -276,7 +276,7 @@ int cwa__step(cwa_client *c, double max_wait, cwa_error *err)
      * sleep that cwa_client_interrupt cuts short */
     cwa__poll_wait(c, ms);
     CURLMsg *m;
-    int left = 0;
+    int left = 0, ended = 0;
     while ((m = curl_multi_info_read(c->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
@@ -285,7 +285,13 @@ int cwa__step(cwa_client *c, double max_wait, cwa_error *err)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
         if (r)
             cwa__attempt_complete(c, r, rc);
+        ended = 1;
     }
+    /* What ended may let queued calls go (a login brought the token, a
+     * slot came free): they start in this turn, not in the next, which a
+     * host's loop gives only when the descriptor or the timeout says so. */
+    if (ended && schedule_noted(c, err) < 0)
+        return -1;
     return 0;
 }
 

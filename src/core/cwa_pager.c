@@ -97,6 +97,15 @@ struct cwa_pager {
     char last_id[CWA_PAGE_LITERAL_CAP]; /* keyset mode: the literal sent */
     cwa_id bound;                       /* and the id it writes; kind NONE before page 2 */
     int keyset_started;
+    struct {           /* the page next in order, moved on by cwa_pager_ready */
+        int settled;   /* answered and decoded, or failed for good */
+        uint64_t hash; /* offset mode: its raw body, for repeats */
+        size_t len;
+        cwa_req *probe; /* the probe its bytes call for, on its way */
+        uint64_t probe_hash;
+        size_t probe_len;
+        int verdict; /* -1: no probe ran; else whether the server ignored `page` */
+    } head;
 };
 
 void cwa_pager_free(cwa_pager *p)
@@ -105,6 +114,7 @@ void cwa_pager_free(cwa_pager *p)
         return;
     for (int i = 0; i < p->count; i++)
         cwa_req_free(p->win[i]);
+    cwa_req_free(p->head.probe);
     for (size_t i = 0; i < p->n; i++) {
         free(p->keys[i]);
         free(p->values[i]);
@@ -214,6 +224,7 @@ cwa_pager *cwa_pager_new(cwa_client *c, const char *path, const cwa_pager_opts *
     p->total = -1;
     p->target = 1;
     p->prev.page = -1;
+    p->head.verdict = -1;
     return p;
 }
 
@@ -509,23 +520,6 @@ static int telling_ids(const cwa_id *first, const cwa_id *last, long size)
            (size == 1 || !cwa_page_id_same(first, last));
 }
 
-enum { REPEAT_IDS = 1, REPEAT_BYTES };
-
-/* Offset mode: whether a full page is the full page before it again, told
- * by the ids (REPEAT_IDS) or by the bytes only (REPEAT_BYTES). */
-static int repeats(const cwa_pager *p, long page, const cwa_page *got, uint64_t hash, size_t len)
-{
-    long size = p->o.page_size;
-    if (p->prev.page != page - 1 || p->prev.count != size || got->count != size)
-        return 0;
-    if (telling_ids(&got->first, &got->last, size) && telling_ids(&p->prev.first, &p->prev.last, size))
-        return cwa_page_id_same(&got->first, &p->prev.first) &&
-                       cwa_page_id_same(&got->last, &p->prev.last)
-                   ? REPEAT_IDS
-                   : 0;
-    return len == p->prev.len && hash == p->prev.hash ? REPEAT_BYTES : 0;
-}
-
 static int repeated_page(cwa_pager *p, cwa_req *r, long page, const cwa_page *got, cwa_error *err)
 {
     char a[CWA_PAGE_LITERAL_CAP], b[CWA_PAGE_LITERAL_CAP];
@@ -548,67 +542,114 @@ static int repeated_page(cwa_pager *p, cwa_req *r, long page, const cwa_page *go
     return invalid_page(p, r, err);
 }
 
-/* Runs page request r to its answer and decodes it: a body that does not
- * decode (truncated, an HTML page) is fetched again, as the engine does
- * for the calls it decodes itself. -1 when the call stopped (err says
- * why); else 0, r->err telling how the page ended. In offset mode *hash
- * and *len are those of the raw body (the decoder frees the bytes). */
-static int fetch(cwa_pager *p, cwa_req *r, long page, uint64_t *hash, size_t *len, cwa_error *err)
+/* Decodes page request r, which has its answer. A body that does not
+ * decode (truncated, an HTML page) is queued again after a backoff, as the
+ * engine does for the calls it decodes itself, and 0 says so: nothing here
+ * waits, the caller's loop (or the host's) drives the new attempt. 1 when
+ * r is settled, r->err telling how the page ended. In offset mode *hash and
+ * *len are those of the raw body (the decoder frees the bytes). */
+static int settle(cwa_pager *p, cwa_req *r, long page, uint64_t *hash, size_t *len)
 {
-    for (;;) {
-        if (cwa_client_run(p->c, r, -1, err) < 0)
-            return -1;
-        char msg[512] = "";
-        if (r->err.code == CWA_OK && !r->decoded && !p->o.consistent) {
-            /* the decoder frees the bytes: a repeat is told by them first */
-            *len = r->resp.len;
-            *hash = cwa_page_hash(r->resp.data, r->resp.len);
-        }
-        if (r->err.code != CWA_OK || cwa__decode(p->c, r, msg, sizeof msg) == 0)
-            return 0;
-        if (r->attempts > p->c->cfg.retries) {
-            cwa_error_set(&r->err, CWA_E_INVALID_RESPONSE, "HTTP %ld: %s (gave up after %d attempts)",
-                          r->status, msg, r->attempts);
-            snprintf(r->err.method, sizeof r->err.method, "GET");
-            snprintf(r->err.url, sizeof r->err.url, "%s", r->url.data);
-            r->err.status = r->status;
-            r->err.attempts = r->attempts;
-            return 0;
-        }
-        double delay = cwa__backoff(p->c, r);
-        cwa__log(p->c, CWA_LOG_INFO, "page %ld of %s: %s, fetching it again in %.2fs", page, p->path,
-                 msg, delay);
-        cwa__resubmit(p->c, r, cwa_time_mono() + delay);
+    char msg[512] = "";
+    if (r->err.code == CWA_OK && !r->decoded && !p->o.consistent) {
+        /* the decoder frees the bytes: a repeat is told by them first */
+        *len = r->resp.len;
+        *hash = cwa_page_hash(r->resp.data, r->resp.len);
     }
+    if (r->err.code != CWA_OK || cwa__decode(p->c, r, msg, sizeof msg) == 0)
+        return 1;
+    if (r->attempts > p->c->cfg.retries) {
+        cwa_error_set(&r->err, CWA_E_INVALID_RESPONSE, "HTTP %ld: %s (gave up after %d attempts)",
+                      r->status, msg, r->attempts);
+        snprintf(r->err.method, sizeof r->err.method, "GET");
+        snprintf(r->err.url, sizeof r->err.url, "%s", r->url.data);
+        r->err.status = r->status;
+        r->err.attempts = r->attempts;
+        return 1;
+    }
+    double delay = cwa__backoff(p->c, r);
+    cwa__log(p->c, CWA_LOG_INFO, "page %ld of %s: %s, fetching it again in %.2fs", page, p->path, msg,
+             delay);
+    cwa__resubmit(p->c, r, cwa_time_mono() + delay);
+    return 0;
 }
 
 /* Records without ids are told apart by their bytes only, and full pages
- * of records alike are byte-identical on a sound server too. Asks for a
- * page far past any listing ((page - 1) * pageSize still fits a server's
- * 32-bit int): a server that honours `page` answers it short or empty,
- * one that ignores it answers these bytes again. 1 when it did, 0 when
- * not (or the probe failed: no proof), -1 when the call stopped. */
-static int probe_ignores_page(cwa_pager *p, long page, uint64_t hash, size_t len, cwa_error *err)
+ * of records alike are byte-identical on a sound server too. The probe
+ * asks for a page far past any listing ((page - 1) * pageSize still fits a
+ * server's 32-bit int): a server that honours `page` answers it short or
+ * empty, one that ignores it answers these bytes again. Offset mode, the
+ * head settled and a full repeat of the page before it by its bytes:
+ * submits the probe, then (in later calls) settles it and keeps its
+ * verdict, 1 when the server ignored `page`, 0 when not (or the probe
+ * failed: no proof). 1 when the verdict is in, 0 while the probe is on
+ * its way, -1 out of memory (err). */
+static int probe(cwa_pager *p, long page, cwa_error *err)
 {
-    long far = INT_MAX / p->o.page_size;
-    if (far <= page)
-        far = page + 1;
-    cwa_req *r = page_req(p, far, p->condition, NULL);
-    if (!r) {
-        cwa_error_set(err, CWA_E_NOMEM, "out of memory");
-        return -1;
+    if (!p->head.probe) {
+        long far = INT_MAX / p->o.page_size;
+        if (far <= page)
+            far = page + 1;
+        p->head.probe = page_req(p, far, p->condition, NULL);
+        if (!p->head.probe) {
+            cwa_error_set(err, CWA_E_NOMEM, "out of memory");
+            return -1;
+        }
+        cwa_req_submit(p->head.probe);
+        return 0;
     }
-    cwa_req_submit(r);
-    uint64_t h = 0;
-    size_t n = 0;
-    int same = -1;
-    if (fetch(p, r, far, &h, &n, err) == 0) {
-        cwa_page got;
-        cwa_page_read(r->has_body ? &r->page : NULL, &got);
-        same = r->err.code == CWA_OK && got.count == p->o.page_size && n == len && h == hash;
-    }
+    cwa_req *r = p->head.probe;
+    if (r->state != REQ_DONE || !settle(p, r, page, &p->head.probe_hash, &p->head.probe_len))
+        return 0;
+    cwa_page got;
+    cwa_page_read(r->has_body ? &r->page : NULL, &got);
+    p->head.verdict = r->err.code == CWA_OK && got.count == p->o.page_size &&
+                      p->head.probe_len == p->head.len && p->head.probe_hash == p->head.hash;
+    p->head.probe = NULL;
     cwa_req_free(r);
-    return same;
+    return 1;
+}
+
+enum { REPEAT_IDS = 1, REPEAT_BYTES };
+
+/* Offset mode: whether a full page is the full page before it again, told
+ * by the ids (REPEAT_IDS) or by the bytes only (REPEAT_BYTES). */
+static int repeats(const cwa_pager *p, long page, const cwa_page *got, uint64_t hash, size_t len)
+{
+    long size = p->o.page_size;
+    if (p->prev.page != page - 1 || p->prev.count != size || got->count != size)
+        return 0;
+    if (telling_ids(&got->first, &got->last, size) && telling_ids(&p->prev.first, &p->prev.last, size))
+        return cwa_page_id_same(&got->first, &p->prev.first) &&
+                       cwa_page_id_same(&got->last, &p->prev.last)
+                   ? REPEAT_IDS
+                   : 0;
+    return len == p->prev.len && hash == p->prev.hash ? REPEAT_BYTES : 0;
+}
+
+/* Moves the page next in order on as far as it goes without waiting:
+ * decodes it once it has arrived (queueing it again when it does not
+ * decode) and runs the probe its bytes may call for. 1 when
+ * cwa_pager_next can hand it out (or end the listing) at once, 0 when it
+ * waits for the network, -1 out of memory (err). */
+static int advance(cwa_pager *p, cwa_error *err)
+{
+    if (p->count == 0)
+        return 1;
+    cwa_req *r = p->win[0];
+    long page = p->win_page[0];
+    if (!p->head.settled) {
+        if (r->state != REQ_DONE || !settle(p, r, page, &p->head.hash, &p->head.len))
+            return 0;
+        p->head.settled = 1;
+    }
+    if (p->o.consistent || p->honours_page || p->head.verdict >= 0 || r->err.code != CWA_OK)
+        return 1;
+    cwa_page got;
+    cwa_page_read(r->has_body ? &r->page : NULL, &got);
+    if (got.count < 0 || repeats(p, page, &got, p->head.hash, p->head.len) != REPEAT_BYTES)
+        return 1;
+    return probe(p, page, err);
 }
 
 /* Issues what the window allows: the next keyset page, or offset pages. */
@@ -625,7 +666,7 @@ int cwa_pager_ready(cwa_pager *p, cwa_error *err)
 {
     if (issue_ahead(p, err) != 0)
         return -1;
-    return p->count == 0 || p->win[0]->state == REQ_DONE;
+    return advance(p, err);
 }
 
 int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
@@ -638,12 +679,22 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
         p->done = 1;
         return 0;
     }
+    for (;;) {
+        int rc = advance(p, err);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            break;
+        if (cwa_client_run(p->c, p->head.probe ? p->head.probe : p->win[0], -1, err) < 0)
+            return -1;
+    }
     cwa_req *r = p->win[0];
     long page = p->win_page[0];
-    uint64_t hash = 0;
-    size_t body_len = 0;
-    if (fetch(p, r, page, &hash, &body_len, err) < 0)
-        return -1;
+    uint64_t hash = p->head.hash;
+    size_t body_len = p->head.len;
+    int verdict = p->head.verdict;
+    memset(&p->head, 0, sizeof p->head);
+    p->head.verdict = -1;
     memmove(p->win, p->win + 1, (size_t)(p->count - 1) * sizeof p->win[0]);
     memmove(p->win_page, p->win_page + 1, (size_t)(p->count - 1) * sizeof p->win_page[0]);
     p->count--;
@@ -670,13 +721,7 @@ int cwa_pager_next(cwa_pager *p, cwa_req **out, cwa_error *err)
     } else {
         int rep = repeats(p, page, &got, hash, body_len);
         if (rep == REPEAT_BYTES && !p->honours_page) {
-            rep = probe_ignores_page(p, page, hash, body_len, err);
-            if (rep < 0) {
-                cwa_req_free(r);
-                p->done = 1;
-                drop_after(p, 0);
-                return -1;
-            }
+            rep = verdict > 0;
             p->honours_page = !rep;
         } else if (rep == REPEAT_BYTES) {
             rep = 0;
