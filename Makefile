@@ -19,7 +19,8 @@ SUBMAKE      = $(MAKE) --no-print-directory
 # peers' own packages (lua5.2, lua-curl, python3-requests, node, ...).
 DEBIAN_PACKAGES := lua5.4 liblua5.4-dev libcurl4-openssl-dev libssl-dev lua-cjson tmux \
                    lua-busted lua-check lua-argparse lua-socket luarocks libmicrohttpd-dev \
-                   libcjson-dev pkg-config curl cppcheck clang-format lua-readline
+                   libcjson-dev pkg-config curl cppcheck clang-format lua-readline \
+                   lua-cqueues lua-luv
 
 LUA_INCDIR  ?= $(shell $(PKG_CONFIG) --variable=includedir lua5.4 2>/dev/null)/lua5.4
 # LuaRocks' external_dependencies: used when given, pkg-config otherwise.

@@ -12,9 +12,15 @@ local cjson = require "cjson"
 package.path = "./spec/?.lua;" .. package.path
 local q = require("support.sim").shell_quote
 
-local QUICK = false
-for _, a in ipairs(arg) do
+-- --quick: the quick subset; --only NAME[,NAME]: those scenarios alone
+-- (written to only.md), e.g. --only embed while working on one of them.
+local QUICK, ONLY = false, nil
+for i, a in ipairs(arg) do
   if a == "--quick" then QUICK = true end
+  if a == "--only" then
+    ONLY = {}
+    for name in (arg[i + 1] or ""):gmatch("[^,]+") do ONLY[name] = true end
+  end
 end
 
 local BUILD = os.getenv("CWA_BUILD") or "build"
@@ -715,6 +721,64 @@ local function scenario_map()
   emit()
 end
 
+-- Issue 17: a listing in an event loop next to a 10 ms timer.
+local function scenario_embed()
+  local n, lat, runs = 2000, 50, QUICK and 1 or 3
+  emit(("## event loops (issue 17): %d computers (20 pages of 100, fields Id, ComputerName, Status) at "
+    .. "`--latency-ms %d`, one coroutine yielding after each record, a 10 ms timer in the same loop"):format(n, lat))
+  emit()
+  PEERS.cwa_embed = {label = "cwa in event loops", cmd = "lua5.4 bench/peers/cwa_embed.lua", cwa = true}
+  with_sims(("--computers %d --latency-ms %d"):format(n, lat), false, function(sims)
+    run_peer(sims.plain, "cwa_embed", runs, "rate_limit=false", nil, 240)
+  end)
+  local out = read_file(TMP .. "/cwa-bench-cwa_embed.out") or ""
+  local walls, gaps, records = {blocking = {}, cqueues = {}, luv = {}}, {cqueues = {}, luv = {}}, {}
+  for mode, wall, gap in out:gmatch("\n?(%a+) ([%d.]+) ?([%d.]*)") do
+    if walls[mode] then
+      walls[mode][#walls[mode] + 1] = tonumber(wall)
+      if gaps[mode] and gap ~= "" then gaps[mode][#gaps[mode] + 1] = tonumber(gap) end
+    end
+  end
+  for k in out:gmatch("records (%d+)") do records[#records + 1] = tonumber(k) end
+  local complete = 0
+  for _, k in ipairs(records) do if k == n then complete = complete + 1 end end
+  local blocking = median_min_max(walls.blocking)
+  local rows = {}
+  local function mmm(list, digits)
+    local m, lo, hi = median_min_max(list)
+    if not m then return "–" end
+    local f = "%." .. digits .. "f"
+    return #list > 1 and (f .. " (" .. f .. "–" .. f .. ")"):format(m, lo, hi) or f:format(m)
+  end
+  rows[1] = {"blocking, no loop", mmm(walls.blocking, 3), "1.00×", "(the timer cannot run)"}
+  for _, mode in ipairs{"cqueues", "luv"} do
+    local wall = median_min_max(walls[mode])
+    local skip = out:match("skip " .. mode .. ": ([^\n]*)")
+    if skip then
+      rows[#rows + 1] = {mode, "skipped: " .. skip, "–", "–"}
+    else
+      rows[#rows + 1] = {("`wait = %s`"):format(mode == "cqueues" and "cqueues.poll" or 'require("cwa.luv").wait'),
+        mmm(walls[mode], 3), ratio(wall, blocking), mmm(gaps[mode], 1)}
+    end
+  end
+  table_md({"loop", "wall s", "× blocking", "longest timer gap ms"}, rows)
+  emit(("Listings that returned all %d records: %d of %d."):format(n, complete, #records))
+  emit()
+  for _, mode in ipairs{"cqueues", "luv"} do
+    if #walls[mode] > 0 then
+      local worst = 0
+      for _, g in ipairs(gaps[mode]) do worst = math.max(worst, g) end
+      local wr = blocking and median_min_max(walls[mode]) / blocking
+      emit(("- target: %s timer gap at most 25 ms: %.1f ms at worst → %s"):format(mode, worst,
+        target(mode .. ": timer gap ≤ 25 ms", worst <= 25 and complete == #records, ("%.1f ms"):format(worst))))
+      emit(("- target: %s wall time within 1.2× the blocking run: %s → %s"):format(mode,
+        wr and ("%.2f×"):format(wr) or "–", target(mode .. ": wall ≤ 1.2× blocking", wr and wr <= 1.2,
+          wr and ("%.2f×"):format(wr) or "–")))
+    end
+  end
+  emit()
+end
+
 -- ---------------------------------------------------------------------------
 
 local function machine()
@@ -735,18 +799,22 @@ emit("Machine: " .. machine() .. ". Runs per figure: " .. RUNS .. " (median, min
 emit()
 
 local mem = {}
-local scenarios = {function() scenario_latency(false) end, function() scenario_latency(true) end,
-  function() scenario_cpu(mem) end, function() scenario_rate(false) end, function() scenario_rate(true) end,
-  scenario_faults,
-  function() scenario_memory(mem) end, scenario_map}
-for _, fn in ipairs(scenarios) do
-  local before = loadavg()
-  local ok, err = pcall(fn)
-  emit(("_Load average before / after this scenario: %s / %s._"):format(before, loadavg()))
-  emit()
-  if not ok then
-    emit("SCENARIO FAILED: " .. tostring(err))
+local scenarios = {
+  {"latency", function() scenario_latency(false) end}, {"latency_ids", function() scenario_latency(true) end},
+  {"cpu", function() scenario_cpu(mem) end}, {"rate", function() scenario_rate(false) end},
+  {"rate_silent", function() scenario_rate(true) end}, {"faults", scenario_faults},
+  {"memory", function() scenario_memory(mem) end}, {"map", scenario_map}, {"embed", scenario_embed}}
+for _, scenario in ipairs(scenarios) do
+  local name, fn = scenario[1], scenario[2]
+  if not ONLY or ONLY[name] then
+    local before = loadavg()
+    local ok, err = pcall(fn)
+    emit(("_Load average before / after this scenario: %s / %s._"):format(before, loadavg()))
     emit()
+    if not ok then
+      emit("SCENARIO FAILED: " .. tostring(err))
+      emit()
+    end
   end
 end
 
@@ -760,6 +828,6 @@ emit()
 emit(("Total bench time: %.0f s."):format(now() - t_start))
 draw_charts()
 
-local f = assert(io.open(RESULTS .. "/" .. (QUICK and "quick.md" or "latest.md"), "w"))
+local f = assert(io.open(RESULTS .. "/" .. (ONLY and "only.md" or QUICK and "quick.md" or "latest.md"), "w"))
 f:write(table.concat(out_lines, "\n"), "\n")
 f:close()

@@ -37,7 +37,7 @@ describe("cwa shell", function()
 
   -- Runs body(t) with `cwa shell` in a terminal; the terminal is stopped after.
   local function in_shell(body, password, width)
-    local t = tty.start(env(password) .. "bin/cwa shell; echo EXIT=$?", {width = width or 120, height = 50})
+    local t = tty.start(env(password) .. "bin/cwa shell; echo EXIT=$?", {width = width or 120, height = 90})
     local ok, err = pcall(body, t)
     t:stop()
     assert(ok, err)

@@ -62,6 +62,26 @@ describe("examples", function()
     assert.are.equal("", err) -- no progress line: stderr is not a terminal
   end)
 
+  -- The two event-loop examples: the counts of a blocking client, and a
+  -- heartbeat that ran while they were listed (its gaps are in make bench).
+  for _, script in ipairs{"cqueues_listing.lua", "luv_listing.lua"} do
+    it(script .. " lists computers and open alerts while its timer ticks", function()
+      -- answers that take 30 ms each: a blocking call would stop the timer
+      local slow = simulator.start{"--computers", "300", "--latency-ms", "30"}
+      finally(function() slow:stop() end)
+      local out, err, code = run(script, "5", "export CONNECTWISE_AUTOMATE_SERVER=" .. q(slow.url) .. "; ")
+      assert.are.equal(0, code, err)
+      local online = client:count("/Computers", {condition = "Status = 'Online'"})
+      assert.truthy(out:find(("Computers: 300 (Offline %d, Online %d)\n"):format(300 - online, online), 1, true), out)
+      local alerts = client:count("/Alerts", {condition = "Status != 'Closed'"})
+      assert.truthy(out:find(("Open alerts: %d\n"):format(alerts), 1, true), out)
+      -- a login, a page and a count of 30 ms each at least, 5 ms a tick
+      local ticks = tonumber(out:match("Heartbeat: (%d+) ticks"))
+      assert.is_true(ticks and ticks >= 10, out)
+      assert.are.equal("", err)
+    end)
+  end
+
   it("offline_servers.lua writes every offline server as CSV", function()
     local out, err, code = run("offline_servers.lua")
     assert.are.equal(0, code, err)

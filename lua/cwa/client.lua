@@ -37,10 +37,11 @@ for _, r in ipairs(RESOURCES) do ID_FIELDS[r.path:lower()] = r.id end
 --- A client over a `cwa.core` client; its page size and concurrency are the
 -- core's effective settings (the defaults are the core's).
 -- @param cc the `cwa.core` client
+-- @tparam[opt] function wait the host's wait function (the `wait` option of `cwa.new`)
 -- @treturn Client
-local function wrap(cc)
+local function wrap(cc, wait)
   local settings = cc:settings()
-  return setmetatable({_core = cc, _auth = settings.auth, page_size = settings.page_size,
+  return setmetatable({_core = cc, _auth = settings.auth, _wait = wait, page_size = settings.page_size,
                        concurrency = settings.concurrency}, Client)
 end
 
@@ -73,7 +74,7 @@ Client.__close = Client.close
 -- @raise cwa.Error Unauthorized, TwoFactorRequired, Network, Timeout, TLS, InvalidResponse
 -- @usage local _, expires = client:token(); print(os.date("!%c", math.floor(expires)))
 function Client:token()
-  return self._core:token()
+  return scheduler.token(self)
 end
 
 --- Ends the session: revokes the token on the server (`POST /apitoken/Disable`
@@ -105,6 +106,53 @@ end
 -- if s then print("session until " .. os.date("!%c", s.expires)) end
 function Client:session()
   return self._core:session()
+end
+
+-- ---------------------------------------------------------------------------
+-- Event loops: the cqueues polling protocol, so that `cqueues.poll(client)`
+-- (or any loop that watches a descriptor and a timeout) can drive the client.
+
+--- A descriptor that becomes readable when the client has network work to
+-- do. Wait for it to be readable, or for `Client:timeout` to pass, then call
+-- `Client:step`.
+-- @treturn integer the descriptor (the client owns it: never close it)
+-- @raise cwa.Error InvalidArgument in a process other than the one that made
+--   the client (after fork)
+-- @usage local fd = client:pollfd()
+function Client:pollfd()
+  return self._core:pollfd()
+end
+
+--- The events to wait for on `Client:pollfd`.
+-- @treturn string "r"
+function Client:events()
+  return self._core:events()
+end
+
+--- Seconds until the client must be stepped even when its descriptor stays
+-- quiet: libcurl's timer, a retry time, a rate-limit slot, a deadline, the
+-- end of a pause between two polls of an action, and 0 when a listing has a
+-- page ready (the host gets a turn before each page).
+-- @treturn ?number seconds, nil when only the descriptor matters
+-- @usage local t = client:timeout()
+function Client:timeout()
+  local t = self._core:timeout()
+  local wake_at = self._wake_at
+  if wake_at then
+    local left = math.max(0, wake_at - scheduler.now())
+    if not t or left < t then t = left end
+  end
+  return t
+end
+
+--- Does all the work that is ready and never blocks: starts what may
+-- start, reads what arrived, runs due timers. Calls on a client made with a
+-- `wait` function call it after each return of that function.
+-- @treturn boolean true when a request completed or a page arrived
+-- @raise cwa.Error Cancelled after `cwa_client_interrupt`; InvalidArgument after fork
+-- @usage client:step()
+function Client:step()
+  return self._core:step()
 end
 
 -- ---------------------------------------------------------------------------

@@ -96,15 +96,34 @@ local invalid = errors.invalid
 -- `max_body`: bytes of an answer at most, decoded, default 64 MiB; `deadline`: seconds a call,
 -- or each page of a listing, may take in all, default 300, false for none).
 -- Nothing is sent until the first call; bad options raise InvalidArgument.
+--
+-- `wait = function(client) ... end` makes every call usable inside an event
+-- loop: wherever a call would block (a request, the next page of an
+-- iterator, a login, a pause between two polls of `run_script` or
+-- `command`, `map`) it calls `wait(client)`, which returns once
+-- `client:pollfd()` is readable or `client:timeout()` seconds have passed
+-- (yielding to the loop meanwhile), then steps the client. `cqueues.poll`
+-- is such a function; `examples/luv_listing.lua` writes one for luv.
 -- @tparam table opts
 -- @treturn cwa.Client
 -- @raise cwa.Error InvalidArgument
 -- @usage local client = cwa.new{server = "automate.example.com", username = "api", password = pw, client_id = id}
 -- @usage local client = cwa.new{server = "http://127.0.0.1:8080", allow_http = true,
 --   username = "u", password = "p", totp_secret = "JBSWY3DPEHPK3PXP"}
+-- @usage local client = cwa.new{server = url, username = "u", password = pw, wait = cqueues.poll}
 function cwa.new(opts)
   if type(opts) ~= "table" then invalid("cwa.new", "expected a table of options, got " .. type(opts)) end
-  return client_module.wrap(core.new(opts))
+  local wait = opts.wait
+  if wait == nil then return client_module.wrap(core.new(opts)) end
+  local mt = getmetatable(wait)
+  if type(wait) ~= "function" and not (type(mt) == "table" and mt.__call) then
+    invalid("cwa.new", "option 'wait': expected a function, got " .. type(wait))
+  end
+  local core_opts = {}
+  for k, v in pairs(opts) do
+    if k ~= "wait" then core_opts[k] = v end
+  end
+  return client_module.wrap(core.new(core_opts), wait)
 end
 
 --- A client from the `CONNECTWISE_AUTOMATE_*` environment variables (see `cwa.env`);

@@ -1,15 +1,25 @@
---- Where a call of the Lua layer waits: the request dispatch and the
--- scheduler of the coroutines that `client:map` runs.
+--- Where a call of the Lua layer waits: the request dispatch, the host's
+-- event loop (the `wait` option of `cwa.new`) and the scheduler of the
+-- coroutines that `client:map` runs.
 --
--- Every plain call (client:get, post, ...), every page an iterator waits for
--- and every pause between two polls of an action (run_script with wait,
--- command) goes through `request`, `await_page` or `sleep`. Outside a run
--- they block the thread. Inside a coroutine of a run on the same client they
--- yield instead: the request is submitted to the core, and one loop (`Run:loop`)
--- waits on the core for whichever requests complete, pages arrive or sleeps
--- end, and resumes their coroutines, so that one item polling a script run
--- never holds up the others. C never yields: the coroutines yield in Lua,
--- between core calls.
+-- Every plain call (client:get, post, ...), every page an iterator waits for,
+-- every login `client:token` waits for and every pause between two polls of
+-- an action (run_script with wait, command) goes through `request`,
+-- `await_page`, `token` or `sleep`. There are three ways to wait:
+--
+-- * Inside a coroutine of a run on the same client they yield: the request is
+--   submitted to the core, and one loop (`Run:loop`) waits on the core for
+--   whichever requests complete, pages arrive or sleeps end, and resumes
+--   their coroutines, so that one item polling a script run never holds up
+--   the others.
+-- * Elsewhere, on a client made with a `wait` function, nothing blocks: each
+--   wait is a loop of turns, one turn being the host's `wait(client)` (which
+--   returns once the client's descriptor is readable or its timeout has come:
+--   `cqueues.poll` does just that) followed by a step of the core. A listing
+--   gives the host a turn before each page even when the page is there.
+-- * Otherwise they block the thread.
+--
+-- C never yields: the coroutines yield in Lua, between core calls.
 -- @module cwa.scheduler
 local core = require "cwa.core"
 local errors = require "cwa.errors"
@@ -38,7 +48,22 @@ function M.running(client)
   return running[client]
 end
 
---- One request: blocking outside a run, yielding inside one of its coroutines.
+-- Hands the thread to the host until the client has work, or until wake_at
+-- (a `now` time) when given: `Client:timeout` counts it in.
+local function host_wait(client, wake_at)
+  client._wake_at = wake_at
+  client._wait(client)
+  client._wake_at = nil
+end
+
+-- One turn of a wait on a client with a `wait` function.
+local function turn(client, wake_at)
+  host_wait(client, wake_at)
+  client._core:step()
+end
+
+--- One request: yielding inside a run's coroutine, going through the host's
+-- loop on a client with a `wait` function, else blocking.
 -- @treturn any the decoded body
 -- @treturn integer the HTTP status
 function M.request(client, method, path, query, body)
@@ -47,23 +72,52 @@ function M.request(client, method, path, query, body)
     coroutine.yield(REQUEST, req)
     return req:result()
   end
+  if client._wait then
+    local req <close> = client._core:submit(method, path, query, body)
+    while not req:done() do turn(client) end
+    return req:result()
+  end
   return client._core:request(method, path, query, body)
 end
 
---- Called by the iterators before pager:next(): inside a run's coroutine,
--- yields until the next page has arrived; elsewhere returns at once (next()
+--- Called by the iterators before pager:next(), which then returns without
+-- waiting: inside a run's coroutine, yields until the next page has arrived;
+-- on a client with a `wait` function, turns until it has, and gives the host
+-- one turn when it had arrived already; elsewhere returns at once (next()
 -- then waits for it).
 function M.await_page(client, pager)
   if current(client) then
     while not pager:ready() do coroutine.yield(PAGE, pager) end
+  elseif client._wait then
+    if pager:ready() then
+      turn(client, M.now())
+    else
+      repeat turn(client) until pager:ready()
+    end
+  end
+end
+
+--- The token, as `cwa.core.Client:token` gives it; on a client with a
+-- `wait` function, the login runs through the host's loop.
+function M.token(client)
+  if not client._wait or current(client) then return client._core:token() end
+  local started = M.now()
+  while true do
+    local token, expires = client._core:token(started)
+    if token then return token, expires end
+    turn(client)
   end
 end
 
 --- Waits `seconds` before the next poll: inside a run's coroutine the others
--- go on meanwhile; elsewhere the thread sleeps.
+-- go on meanwhile; on a client with a `wait` function the host does;
+-- elsewhere the thread sleeps.
 function M.sleep(client, seconds)
   if current(client) then
     coroutine.yield(SLEEP, M.now() + seconds)
+  elseif client._wait then
+    local wake_at = M.now() + seconds
+    repeat turn(client, wake_at) until M.now() >= wake_at
   else
     core.sleep(seconds)
   end
@@ -161,14 +215,21 @@ function Run:loop(feed)
     for _, at in pairs(self.sleeping) do
       if not wake_at or at < wake_at then wake_at = at end
     end
-    local completed = cc:wait(wake_at and math.max(0, wake_at - M.now()) or nil)
+    local completed
+    if self.client._wait then
+      host_wait(self.client, wake_at)
+      completed = cc:wait(0)
+    else
+      completed = cc:wait(wake_at and math.max(0, wake_at - M.now()) or nil)
+    end
     if #completed == 0 and next(self.requests) == nil and next(self.paging) == nil then
       if not wake_at then
         error(errors.new{code = "InvalidArgument", message = "map: items are running but wait on nothing"}, 0)
       end
-      -- only sleepers: wait returns at once when nothing is in flight
+      -- only sleepers: wait returns at once when nothing is in flight (the
+      -- host's wait counted wake_at in)
       local left = wake_at - M.now()
-      if left > 0 then core.sleep(left) end
+      if left > 0 and not self.client._wait then core.sleep(left) end
     end
     for _, req in ipairs(completed) do
       local w = self.requests[req:id()]
