@@ -154,4 +154,17 @@ describe("cwa error lines", function()
     assert.are.equal("cwa: page 2 of /Alerts failed: slow down (RateLimited, HTTP 429; "
       .. "--rate-limit N sends fewer requests a minute)", report.error_line(e))
   end)
+
+  it("put the server's own code in the one group of parentheses", function()
+    local errors = require "cwa.errors"
+    local e = errors.new{code = "BadRequest", status = 405, method = "DELETE", url = "https://h/cwa/api/v1/Computers",
+      message = "The requested resource does not support http method 'DELETE'. (MethodNotAllowed)"}
+    assert.are.equal("cwa: DELETE /Computers: The requested resource does not support http method 'DELETE'. "
+      .. "(BadRequest, HTTP 405, MethodNotAllowed)", report.error_line(e))
+    -- words of the server's that end in parentheses of their own stay
+    e = errors.new{code = "ServerError", status = 500, method = "GET", url = "https://h/cwa/api/v1/Computers",
+      message = "Database timeout (after 30 s)"}
+    assert.are.equal("cwa: GET /Computers: Database timeout (after 30 s) (ServerError, HTTP 500)",
+      report.error_line(e))
+  end)
 end)

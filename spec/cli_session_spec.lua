@@ -131,6 +131,36 @@ describe("cwa auth", function()
     assert.are.equal(1, sim:stats().logins)
   end)
 
+  -- A session the server no longer accepts (revoked, or the server forgot
+  -- it) and no password to log in with again.
+  local function refused_session()
+    assert(os.execute("mkdir -p " .. q(dir .. "/state")))
+    local f = assert(io.open(file, "w"))
+    f:write(cjson.encode{sessions = {{server = sim.url .. "/cwa/api/v1", username = "integrator", client_id = "spec",
+      dialect = "apitoken", token = "a-token-this-server-never-issued", expires = os.time() + 3600,
+      refresh_at = os.time() + 3000}}})
+    f:close()
+    os.execute("chmod 600 " .. q(file))
+  end
+
+  it("says to log in again when the stored session is refused and no password is set", function()
+    refused_session()
+    local out, err, code = cwa("count computers", false)
+    assert.are.equal(1, code, err)
+    assert.are.equal("", out)
+    assert.are.equal("cwa: the stored session for integrator is no longer accepted and no password is set "
+      .. "(Unauthorized, HTTP 401; run cwa auth login, or give --password-env or --password-command)\n", err)
+  end)
+
+  it("logs in with a --password-command given when the stored session is refused", function()
+    refused_session()
+    local out, err, code = cwa("count computers --password-command 'echo integrator-pass'", false)
+    assert.are.equal(0, code, err)
+    assert.are.equal("30\n", out)
+    local _, status_err, status_code = cwa("auth status", false)
+    assert.are.equal(0, status_code, status_err) -- the new login's session was kept
+  end)
+
   it("is the session of cwa.from_env{session = true}", function()
     assert.are.equal(0, select(3, cwa("auth login")))
     local script = dir .. "/count.lua"
@@ -227,6 +257,20 @@ describe("prompts in a terminal", function()
     t:keys("C-d")
     local screen = t:wait_for("ECHO=")
     assert.truthy(screen:find("no password was typed", 1, true), screen)
+    assert.truthy(screen:find("EXIT=2", 1, true), screen)
+    assert.truthy(screen:find("ECHO=echo", 1, true), screen)
+  end)
+
+  it("give the terminal back at the end of input (Ctrl-D) at the 2FA prompt with a usage error", function()
+    local t = session("tech")
+    finally(function() t:stop() end)
+    t:wait_for("Password for tech:")
+    t:type("tech-pass")
+    t:keys("Enter")
+    t:wait_for("Two-factor code for tech:")
+    t:keys("C-d")
+    local screen = t:wait_for("ECHO=")
+    assert.truthy(screen:find("cwa: no two-factor code was typed", 1, true), screen)
     assert.truthy(screen:find("EXIT=2", 1, true), screen)
     assert.truthy(screen:find("ECHO=echo", 1, true), screen)
   end)

@@ -205,8 +205,9 @@ end
 -- environment (`getenv`, default os.getenv) and the stored session. `mode`
 -- "login" always keeps the session file and wants a password; "session"
 -- (auth status, auth logout) never asks for one; nil (every other command)
--- uses a live session when there is one, else the password. Raises usage
--- errors.
+-- uses a live session when there is one, else the password. Returns the
+-- options, the profile's name, and whether a live session is all there is
+-- (no password). Raises usage errors.
 function M.connection(a, getenv, mode)
   getenv = getenv or os.getenv
   local names = env.names
@@ -292,6 +293,9 @@ function M.connection(a, getenv, mode)
         .. names.password .. ", or run cwa auth login")
     end
   end
+  -- With a session and no password a refused session cannot be replaced:
+  -- the caller says so instead of the server's "invalid password".
+  local session_only = live and not opts.password
   opts.password = opts.password or ""
 
   -- A user account that turns out to need a 2FA code is asked for one on a
@@ -303,6 +307,12 @@ function M.connection(a, getenv, mode)
       if not ok and tostring(code):find("interrupted!$") then
         io.stderr:write("cwa: interrupted\n")
         os.exit(130, true)
+      end
+      -- the end of input is a usage error, as at the password prompt: the
+      -- core would make it TwoFactorRequired
+      if not ok and common.is_usage(code) then
+        common.say("cwa: ", code.message)
+        os.exit(2, true)
       end
       if not ok then error(code, 0) end
       return (code:gsub("%s", ""))
@@ -317,7 +327,7 @@ function M.connection(a, getenv, mode)
     -- warnings (a failed login, a retry) are in the error or not errors.
     opts.log = function() end
   end
-  return opts, profile and pname
+  return opts, profile and pname, session_only
 end
 
 return M

@@ -90,11 +90,21 @@ local function dispatch(a)
     return require("cwa.shell").run{client = client, execute = a.execute, width = common.terminal_width,
       server = conn.server, username = conn.username}
   end
-  local conn = cli.connection(a)
+  local conn, _, session_only = cli.connection(a)
   local client <close> = cwa.new(conn)
   local name = a.command:gsub("%-", "_")
   local handler = commands[name]
-  return handler(client, a, conn) or 0
+  if not session_only then return handler(client, a, conn) or 0 end
+  local ok, result = pcall(handler, client, a, conn)
+  if ok then return result or 0 end
+  -- The stored session was refused and the login after it had no password
+  -- to send: the server's "invalid username or password" would mislead.
+  if cwa.is_error(result) and (result.code == "Unauthorized" or result.code == "TwoFactorRequired") then
+    error(require("cwa.errors").new{code = "Unauthorized", status = result.status,
+      message = "the stored session for " .. conn.username .. " is no longer accepted and no password is set"
+        .. report.LOGIN_AGAIN}, 0)
+  end
+  error(result, 0)
 end
 
 --- Runs the command line `argv` (a list of strings); returns the exit code.

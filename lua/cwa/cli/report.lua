@@ -33,7 +33,11 @@ local HINTS = {
   {" (check the username and password)", "check --username and the password"},
   {" (a self-signed server needs ca_file)", "--ca-file FILE trusts its certificate, --insecure skips the check"},
   {": set two_factor (a code or a function) or totp_secret", "give --2fa CODE, or a base32 TOTP secret"},
+  {" (log in again)", "run cwa auth login, or give --password-env or --password-command"},
 }
+
+--- The end of a message that says to log in again (said as its hint).
+report.LOGIN_AGAIN = " (log in again)"
 
 -- Lua's words for values, as a reader of the command line would put them.
 local TYPE_WORDS = {
@@ -139,6 +143,13 @@ function report.error_line(e)
   local hints = {}
   local text = take_hints(report.plain_words(flag_prefix(tostring(e.message or ""))), hints)
   local what, words = what_and_words(e, text)
+  -- the server's own code, which the library writes as " (Code)" after its
+  -- words, goes with the kind of error: one group of parentheses
+  local server_code
+  words = words:gsub(" %((%u%w*)%)$", function(c)
+    server_code = c
+    return ""
+  end)
   query_hint(e, hints)
   if #hints == 0 and CODE_HINTS[e.code] then hints[1] = CODE_HINTS[e.code] end
   -- The kind of error (and the HTTP status) for answers of a server: what
@@ -148,6 +159,7 @@ function report.error_line(e)
     local status = math.tointeger(e.status)
     tags[1] = e.code .. ((status and status >= 300) and (", HTTP " .. status) or "")
   end
+  if server_code then tags[1] = (tags[1] and (tags[1] .. ", ") or "") .. server_code end
   local paren = {}
   if #tags > 0 then paren[1] = tags[1] end
   if #hints > 0 then paren[#paren + 1] = table.concat(hints, "; ") end
