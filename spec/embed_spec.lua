@@ -159,6 +159,34 @@ describe("a client with wait = cqueues.poll #embed", function()
     assert.is_true(seen.ticks > 0)
   end)
 
+  it("runs one map at a time on a client, and says which rule a second one broke", function()
+    local client <close> = cwa.new(options(sim, {wait = cqueues.poll}))
+    local loop = cqueues.new()
+    local outcomes, nested = {}, {}
+    for k = 1, 2 do
+      loop:wrap(function()
+        local ids = {k * 10 + 1, k * 10 + 2, k * 10 + 3}
+        local ok, r = pcall(client.map, client, ids, function(id)
+          if id == ids[2] then nested[#nested + 1] = select(2, pcall(client.map, client, {1}, function() end)) end
+          return client:computer(id).Id
+        end)
+        outcomes[#outcomes + 1] = {ok = ok, result = r, ids = ids}
+      end)
+    end
+    assert(loop:loop())
+    -- whichever started first ran; the other was refused at once
+    table.sort(outcomes, function(a, b) return a.ok and not b.ok end)
+    assert.is_true(outcomes[1].ok)
+    assert.are.same(outcomes[1].ids, outcomes[1].result)
+    assert.is_false(outcomes[2].ok)
+    assert.are.equal("InvalidArgument", outcomes[2].result.code)
+    assert.truthy(outcomes[2].result.message:find("another coroutine is running a map on this client", 1, true),
+      outcomes[2].result.message)
+    assert.are.equal(1, #nested)
+    assert.are.equal("InvalidArgument", nested[1].code)
+    assert.truthy(nested[1].message:find("cannot run inside another map", 1, true), nested[1].message)
+  end)
+
   it("keeps two listings of one client apart in two coroutines", function()
     local client <close> = cwa.new(options(sim, {wait = cqueues.poll, page_size = 50}))
     local loop = cqueues.new()

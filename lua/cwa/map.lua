@@ -48,7 +48,12 @@ function M.map(client, items, fn, opts)
   if type(fn) ~= "function" then invalid(who, "fn must be a function, got " .. type(fn)) end
   local width
   opts, width = check_opts(who, opts, client)
-  if scheduler.running(client) then invalid(who, "map cannot run inside another map of the same client") end
+  if scheduler.inside(client) then invalid(who, "map cannot run inside another map of the same client") end
+  if scheduler.running(client) then
+    -- a host's loop (the wait option) may run several coroutines at once
+    invalid(who, "another coroutine is running a map on this client: one map at a time per client "
+      .. "(make a second client for a second map)")
+  end
 
   local total = #items
   local results = {}

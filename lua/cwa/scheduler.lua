@@ -48,6 +48,11 @@ function M.running(client)
   return running[client]
 end
 
+--- Whether the caller is one of the coroutines of a run on client.
+function M.inside(client)
+  return current(client) ~= nil
+end
+
 -- Hands the thread to the host until the client has work, or until wake_at
 -- (a `now` time) when given: `Client:timeout` counts it in.
 local function host_wait(client, wake_at)
