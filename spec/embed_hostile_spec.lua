@@ -6,8 +6,8 @@
 -- client from inside the wait function. Everything runs in a cqueues loop
 -- with a watchdog (a hang fails the test, it does not hang the suite) or,
 -- where a crash or an uncatchable hang is possible, in a child process under
--- hostile.child. Tests marked "BUG" fail on the code as it is; each names
--- the bug it shows.
+-- hostile.child. The comments of the tests that failed before their fix
+-- say what the bug was.
 local simmod = require "support.sim"
 local hostile = require "support.hostile"
 local cqueues = require "cqueues"
@@ -395,14 +395,10 @@ describe("a host that closes the client or the pager while a call waits #embed",
     if sim then sim:stop() end
   end)
 
-  -- BUG (close does not wake the waiter): Client:close() from another
-  -- coroutine (lua/cwa/client.lua Client:close -> the core's close) leaves
-  -- the coroutine waiting in cqueues.poll(client) asleep until the timeout
-  -- it was given before the close: here the 6 s of libcurl's connect and
-  -- transfer timers, in general up to `timeout` (60 s by default). Close
-  -- should make the descriptor readable (as cwa_client_interrupt does with
-  -- its eventfd, src/core/cwa_poll.c) so that the waiter wakes at once and
-  -- raises "the client is closed".
+  -- Client:close() from another coroutine wakes the coroutine waiting in
+  -- cqueues.poll(client) at once (the close interrupts the core, whose
+  -- eventfd makes the descriptor readable); it raises Cancelled. Before the
+  -- fix it slept until the timeout it had been given (6 s here).
   it("wakes a listing waiting in cqueues.poll at once when another coroutine closes the client", function()
     local client = cwa.new(options(sim, {wait = cqueues.poll, page_size = 20, concurrency = 1,
       timeout = 6, connect_timeout = 6}))
@@ -431,15 +427,10 @@ describe("a host that closes the client or the pager while a call waits #embed",
       ("the waiting listing ended %.1f s after the close"):format(ended_at - closed_at))
   end)
 
-  -- BUG (the closed descriptor stays in the host's poll set): Client:close()
-  -- closes the epoll descriptor (client:pollfd()) that the waiting
-  -- coroutine's cqueues.poll registered with the controller. When that
-  -- coroutine wakes (at its timeout, see above), cqueues fails to update
-  -- its event set ("unable to update event disposition: Bad file
-  -- descriptor"), and loop:step() / loop:loop() return that error: a host
-  -- written as the README shows, assert(loop:loop()), dies (next test).
-  -- The core should keep the descriptor open while a wait may hold it (close
-  -- it at collection, or once no call waits), readable from the close on.
+  -- The descriptor is closed by the last waiter, after cqueues.cancel(fd):
+  -- the controller that polled it never updates its events on a closed
+  -- descriptor. Before the fix loop:loop() failed with "unable to update
+  -- event disposition: Bad file descriptor".
   it("leaves the host's cqueues loop without an error when another coroutine closes the client", function()
     local client = cwa.new(options(sim, {wait = cqueues.poll, page_size = 20, concurrency = 1,
       timeout = 2, connect_timeout = 2}))
@@ -464,8 +455,7 @@ describe("a host that closes the client or the pager while a call waits #embed",
     assert.are.same({}, seen.errors, "the host's cqueues loop failed after the client was closed")
   end)
 
-  -- BUG: the same, in a child process under the README's own
-  -- `assert(loop:loop())`: the host program dies of the closed descriptor.
+  -- The same in a child process under the README's own `assert(loop:loop())`.
   it("lets a host running assert(loop:loop()) survive a close from another coroutine", function()
     local r = hostile.child([[
       local cqueues = require "cqueues"
@@ -479,20 +469,15 @@ describe("a host that closes the client or the pager while a call waits #embed",
       return #first[2]
     ]], {client = options(sim)}, {timeout = 20})
     hostile.finished(r)
-    assert(r.ok or (r.error and r.error.code == "InvalidArgument"), hostile.outcome(r))
+    -- the listing ends with Cancelled (closed while it waited); the loop ends
+    assert(r.error and r.error.code == "Cancelled", hostile.outcome(r))
+    assert.truthy(r.error.message:find("closed while this call waited", 1, true), r.error.message)
   end)
 
-  -- BUG (luv): the same close under cwa.luv.wait. The waiting coroutine
-  -- keeps its uv poll handle on the closed descriptor until its timer
-  -- fires; a new client made meanwhile gets the same descriptor number
-  -- (the kernel reuses it), and its first wait's uv.new_poll(fd) fails
-  -- with EEXIST, which lua/cwa/luv.lua (M.wait: `watcher = {poll =
-  -- uv.new_poll(client:pollfd()), ...}` then `watcher.poll:start`) does not
-  -- check: the new client's listing dies of "attempt to index a nil value
-  -- (field 'poll')", a Lua error, not a cwa.Error. A host that reconnects
-  -- after closing a client cannot list anything until the old wait times
-  -- out. Fixes: close wakes the waiters (above), and cwa.luv checks
-  -- new_poll's error.
+  -- The same close under cwa.luv.wait: the waiter wakes at once and its
+  -- uv poll handle is closed with it, so a new client that gets the same
+  -- descriptor number polls it (before the fix uv.new_poll failed with
+  -- EEXIST, unchecked: a Lua error); cwa.luv now checks new_poll's error.
   it("lets a new client list under luv while a closed client's listing still waits", function()
     local r = hostile.child([[
       local uv = require "luv"
@@ -525,7 +510,7 @@ describe("a host that closes the client or the pager while a call waits #embed",
     assert.are.equal(200, r.value.new)
   end)
 
-  -- BUG (luv, close does not wake the waiter): as under cqueues.
+  -- Under luv too, close wakes the waiter at once.
   it("wakes a listing waiting under luv at once when the client is closed", function()
     local r = hostile.child([[
       local uv = require "luv"
@@ -683,20 +668,13 @@ describe("hosts whose wait function misbehaves #embed", function()
     assert.are.equal("Completed", value_of(results, seen)[1].status)
   end)
 
-  -- BUG (lost wake-up): a wait function that yields to the loop before it
-  -- polls (a host that gives its other coroutines a turn first, or whose
-  -- loop resumes the wait late). While coroutine A's wait is away, the host
-  -- steps the client (coroutine B: a get, then client:step() now and then,
-  -- as the README's protocol allows) and A's page arrives. A then calls
-  -- cqueues.poll(client): nothing is in flight, the descriptor stays quiet
-  -- and client:timeout() is nil, because cwa_client_timeout
-  -- (src/core/cwa_poll.c) returns 0 for completed requests (c->done_head)
-  -- but not for a pager whose page has arrived and waits for next(); and
-  -- the scheduler's await_page (lua/cwa/scheduler.lua) counts a ready page
-  -- in (wake_at = now) only when it was ready before the turn began. A
-  -- waits forever. The same with a get in A works (the next test): the
-  -- request is on done_head. Client:timeout() should be 0 while a page
-  -- that a caller waits for has arrived.
+  -- A wait function that yields to the loop before it polls (a host that
+  -- gives its other coroutines a turn first, or resumes the wait late).
+  -- While coroutine A's wait is away, coroutine B steps the client and A's
+  -- page arrives. When A then polls, the descriptor stays quiet: it must
+  -- not wait forever. client:timeout() is 0 while a waiting call could go
+  -- on (each waiting call tells the client what it waits for); before the
+  -- fix it was nil and A hung.
   it("finishes a listing whose wait is resumed late while the host stepped the client", function()
     local late = setmetatable({}, {__mode = "k"})
     local client <close> = cwa.new(options(sim, {page_size = 20, wait = function(c)
@@ -753,13 +731,9 @@ describe("hosts whose wait function misbehaves #embed", function()
     assert.are.equal(1, value_of(results, seen, 2))
   end)
 
-  -- BUG (the same lost wake-up, from re-entry): the wait function itself
-  -- calls client:computer(5) (a host that checks something in its wait).
-  -- The inner call's turns step the client and complete the outer
-  -- listing's first page; back in the outer wait, cqueues.poll(client)
-  -- sees a quiet descriptor and client:timeout() nil, and never returns.
-  -- Either the inner call should be refused ("the client is busy in its
-  -- wait function") or timeout() should be 0 for the ready page.
+  -- The same lost wake-up from re-entry: the wait function itself calls
+  -- client:computer(5), whose turns complete the outer listing's first
+  -- page; the outer poll then returns at once (timeout() is 0).
   it("gives a clear error or a right answer when the wait function calls the client itself", function()
     local inside, inner = false, {}
     local client <close> = cwa.new(options(sim, {page_size = 20, wait = function(c)

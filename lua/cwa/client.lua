@@ -41,8 +41,8 @@ for _, r in ipairs(RESOURCES) do ID_FIELDS[r.path:lower()] = r.id end
 -- @treturn Client
 local function wrap(cc, wait)
   local settings = cc:settings()
-  return setmetatable({_core = cc, _auth = settings.auth, _wait = wait, page_size = settings.page_size,
-                       concurrency = settings.concurrency}, Client)
+  return setmetatable({_core = cc, _auth = settings.auth, _wait = wait, _waiters = {},
+                       page_size = settings.page_size, concurrency = settings.concurrency}, Client)
 end
 
 --- A connection to one Automate server: token, rate limiter, retry policy and
@@ -59,12 +59,37 @@ end
 --- Closes the client: cancels the pages and requests in flight and frees the
 -- connections. Idempotent; also the `__close` metamethod, so
 -- `local client <close> = cwa.new{...}` closes it at the end of the block.
+-- On a client with a `wait` function, calls waiting in the host's loop wake
+-- at once and raise `Cancelled`; the last of them closes the client, so the
+-- loop never polls a closed descriptor. Calls made after close raise
+-- InvalidArgument ("the client is closed").
 -- @usage do
 --   local client <close> = cwa.from_env()
 --   print(client:count("/Computers"))
 -- end
-function Client:close()
+--- Closes the core client, after telling cqueues (when it is loaded) to
+-- forget the descriptor: a controller that polled it updates its events
+-- lazily and fails on a closed descriptor otherwise ("Bad file
+-- descriptor"), as it would for any socket closed without cqueues.cancel.
+function Client:_close_core()
+  local cqueues = package.loaded.cqueues
+  if type(cqueues) == "table" and cqueues.cancel then
+    local ok, fd = pcall(self._core.pollfd, self._core)
+    if ok then cqueues.cancel(fd) end
+  end
   self._core:close()
+end
+
+function Client:close()
+  if next(self._waiters) then
+    -- Calls wait in the host's loop, which polls the descriptor: wake them
+    -- (they raise Cancelled) and let the last one close, so that the loop
+    -- never polls a closed descriptor.
+    self._closing = true
+    self._core:interrupt()
+    return
+  end
+  self:_close_core()
 end
 Client.__close = Client.close
 
@@ -131,16 +156,20 @@ end
 
 --- Seconds until the client must be stepped even when its descriptor stays
 -- quiet: libcurl's timer, a retry time, a rate-limit slot, a deadline, the
--- end of a pause between two polls of an action, and 0 when a listing has a
--- page ready (the host gets a turn before each page).
+-- end of a pause between two polls of an action; 0 when a listing has a
+-- page ready (the host gets a turn before each page) or when a call waiting
+-- in the host's loop could go on (another coroutine's step brought its
+-- answer).
 -- @treturn ?number seconds, nil when only the descriptor matters
 -- @usage local t = client:timeout()
 function Client:timeout()
   local t = self._core:timeout()
-  local wake_at = self._wake_at
-  if wake_at then
-    local left = math.max(0, wake_at - scheduler.now())
-    if not t or left < t then t = left end
+  for waiter in pairs(self._waiters) do
+    if waiter.ready and waiter.ready() then return 0 end
+    if waiter.wake_at then
+      local left = math.max(0, waiter.wake_at - scheduler.now())
+      if not t or left < t then t = left end
+    end
   end
   return t
 end

@@ -49,9 +49,15 @@ function M.wait(client)
   uv = uv or require "luv"
   local watcher = watchers[client]
   if not watcher then
-    watcher = {poll = uv.new_poll(client:pollfd()), waiting = {}}
+    local fd = client:pollfd()
+    local poll, err = uv.new_poll(fd)
+    if not poll then
+      -- EEXIST: the program polls this descriptor with a handle of its own
+      errors.raise("InvalidArgument", ("cwa.luv.wait: cannot poll descriptor %d: %s"):format(fd, tostring(err)))
+    end
+    watcher = {poll = poll, waiting = {}}
     watchers[client] = watcher
-    watcher.poll:start("r", on_readable(watcher))
+    poll:start("r", on_readable(watcher))
   end
   local timer, woken = nil, false
   local function wake()

@@ -54,16 +54,34 @@ function M.inside(client)
 end
 
 -- Hands the thread to the host until the client has work, or until wake_at
--- (a `now` time) when given: `Client:timeout` counts it in.
-local function host_wait(client, wake_at)
-  client._wake_at = wake_at
-  client._wait(client)
-  client._wake_at = nil
+-- (a `now` time) when given. While it waits, the call is one of the
+-- client's waiters, which `Client:timeout` reads: 0 when `ready()` says the
+-- call could go on (another coroutine's step may have brought its answer
+-- while this one was away, and the descriptor stays quiet then), else no
+-- later than wake_at. A client closed meanwhile is closed by its last
+-- waiter (the host may hold its descriptor until then).
+local function host_wait(client, ready, wake_at)
+  local waiters = client._waiters
+  if client._closing then
+    error(errors.new{code = "InvalidArgument", message = "the client is closed"}, 0)
+  end
+  local waiter = {ready = ready, wake_at = wake_at}
+  waiters[waiter] = true
+  local ok, err = pcall(client._wait, client)
+  waiters[waiter] = nil
+  if client._closing then
+    if next(waiters) == nil then
+      client._closing = nil
+      client:_close_core()
+    end
+    error(errors.new{code = "Cancelled", message = "the client was closed while this call waited"}, 0)
+  end
+  if not ok then error(err, 0) end
 end
 
 -- One turn of a wait on a client with a `wait` function.
-local function turn(client, wake_at)
-  host_wait(client, wake_at)
+local function turn(client, ready, wake_at)
+  host_wait(client, ready, wake_at)
   client._core:step()
 end
 
@@ -79,7 +97,8 @@ function M.request(client, method, path, query, body)
   end
   if client._wait then
     local req <close> = client._core:submit(method, path, query, body)
-    while not req:done() do turn(client) end
+    local function done() return req:done() end
+    while not done() do turn(client, done) end
     return req:result()
   end
   return client._core:request(method, path, query, body)
@@ -94,10 +113,11 @@ function M.await_page(client, pager)
   if current(client) then
     while not pager:ready() do coroutine.yield(PAGE, pager) end
   elseif client._wait then
-    if pager:ready() then
-      turn(client, M.now())
+    local function ready() return pager:ready() end
+    if ready() then
+      turn(client, nil, M.now())
     else
-      repeat turn(client) until pager:ready()
+      repeat turn(client, ready) until ready()
     end
   end
 end
@@ -106,11 +126,16 @@ end
 -- `wait` function, the login runs through the host's loop.
 function M.token(client)
   if not client._wait or current(client) then return client._core:token() end
-  local started = M.now()
+  local cc, started = client._core, M.now()
+  -- a login another coroutine's step finished, or one that failed
+  local function settled()
+    local ok, token = pcall(cc.token, cc, started)
+    return not ok or token ~= false
+  end
   while true do
-    local token, expires = client._core:token(started)
+    local token, expires = cc:token(started)
     if token then return token, expires end
-    turn(client)
+    turn(client, settled)
   end
 end
 
@@ -122,7 +147,7 @@ function M.sleep(client, seconds)
     coroutine.yield(SLEEP, M.now() + seconds)
   elseif client._wait then
     local wake_at = M.now() + seconds
-    repeat turn(client, wake_at) until M.now() >= wake_at
+    repeat turn(client, nil, wake_at) until M.now() >= wake_at
   else
     core.sleep(seconds)
   end
@@ -210,6 +235,18 @@ function Run:wake(feed)
   return true
 end
 
+-- Whether a task could go on now: its request is done or its page is in
+-- (another coroutine of a host's loop may have stepped the client).
+function Run:any_ready()
+  for _, w in pairs(self.requests) do
+    if w.req:done() then return true end
+  end
+  for _, pager in pairs(self.paging) do
+    if pager:ready() then return true end
+  end
+  return false
+end
+
 --- Drives the run until no task is left, or until feed() (called whenever
 -- tasks may be started: it spawns them) returns false.
 function Run:loop(feed)
@@ -222,7 +259,7 @@ function Run:loop(feed)
     end
     local completed
     if self.client._wait then
-      host_wait(self.client, wake_at)
+      host_wait(self.client, function() return self:any_ready() end, wake_at)
       completed = cc:wait(0)
     else
       completed = cc:wait(wake_at and math.max(0, wake_at - M.now()) or nil)

@@ -74,6 +74,14 @@ static int client_step(lua_State *L)
     return 1;
 }
 
+/* client:interrupt() */
+static int client_interrupt(lua_State *L)
+{
+    lcwa_client *lc = lcwa_check_client(L, 1);
+    cwa_client_interrupt(lc->client);
+    return 0;
+}
+
 static const luaL_Reg poll_methods[] = {
     /***
      * A descriptor that becomes readable when the client has network work
@@ -113,6 +121,16 @@ static const luaL_Reg poll_methods[] = {
      * @usage while not req:done() do poll(client); client:step() end
      */
     {"step", client_step},
+    /***
+     * Makes the call running on the client, or else the next one, end with
+     * `Cancelled` ("interrupted"), and makes `Client:pollfd` readable at
+     * once, so that a host's loop waiting on it wakes. The requests stay
+     * queued. (C: `cwa_client_interrupt`, which a signal handler or another
+     * thread may call.)
+     * @function Client:interrupt
+     * @usage client:interrupt()
+     */
+    {"interrupt", client_interrupt},
     {NULL, NULL},
 };
 
