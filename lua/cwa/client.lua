@@ -56,18 +56,7 @@ function Client:__tostring()
   return "cwa.Client"
 end
 
---- Closes the client: cancels the pages and requests in flight and frees the
--- connections. Idempotent; also the `__close` metamethod, so
--- `local client <close> = cwa.new{...}` closes it at the end of the block.
--- On a client with a `wait` function, calls waiting in the host's loop wake
--- at once and raise `Cancelled`; the last of them closes the client, so the
--- loop never polls a closed descriptor. Calls made after close raise
--- InvalidArgument ("the client is closed").
--- @usage do
---   local client <close> = cwa.from_env()
---   print(client:count("/Computers"))
--- end
---- Closes the core client, after telling cqueues (when it is loaded) to
+-- Closes the core client, after telling cqueues (when it is loaded) to
 -- forget the descriptor: a controller that polled it updates its events
 -- lazily and fails on a closed descriptor otherwise ("Bad file
 -- descriptor"), as it would for any socket closed without cqueues.cancel.
@@ -80,6 +69,17 @@ function Client:_close_core()
   self._core:close()
 end
 
+--- Closes the client: cancels the pages and requests in flight and frees the
+-- connections. Idempotent; also the `__close` metamethod, so
+-- `local client <close> = cwa.new{...}` closes it at the end of the block.
+-- On a client with a `wait` function, calls waiting in the host's loop wake
+-- at once and raise `Cancelled`; the last of them closes the client, so the
+-- loop never polls a closed descriptor. Calls made after close raise
+-- InvalidArgument ("the client is closed").
+-- @usage do
+--   local client <close> = cwa.from_env()
+--   print(client:count("/Computers"))
+-- end
 function Client:close()
   if next(self._waiters) then
     -- Calls wait in the host's loop, which polls the descriptor: wake them

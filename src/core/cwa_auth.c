@@ -384,7 +384,12 @@ static void take_token(cwa_client *c, cwa_req *r, const cJSON *root, const char 
     }
     double life = lifetime_from(c, root, &r->hdr);
     double now = cwa_time_now();
-    c->token_expires = now + life;
+    /* The lifetime runs from when the server answered, some time after the
+     * request went out: counted from then, a loaded client (the answer
+     * read late) or a slow network never takes the token for longer-lived
+     * than it is, and never sends it past its end. */
+    double sent = now - (cwa_time_mono() - r->started);
+    c->token_expires = sent + life;
     c->token_absolute = absolute_from(root, c->token_expires);
     c->session_ended = 0;
     c->refresh_at = c->token_expires - (life / 2 < 300 ? life / 2 : 300);
