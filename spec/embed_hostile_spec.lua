@@ -232,31 +232,24 @@ describe("wait mode under rate limits, retries and dropped connections #embed", 
       ("%d wait calls for %d requests: the loop was spun"):format(turns.n, stats.requests))
   end)
 
-  it("retries 500s and 503s through the loop: every record once", function()
-    local sim = simmod.start{"--computers", "300", "--seed", "5", "--fail-rate", "0.3"}
-    finally(function() sim:stop() end)
-    local turns = {n = 0}
-    local client <close> = cwa.new(options(sim, {wait = counting_poll(turns), page_size = 20, retries = 8,
-      backoff_base = 0.05, backoff_cap = 0.2}))
-    local results, seen = hosted({listing(client)}, 60)
-    assert_exactly_once(expected, value_of(results, seen))
-    local stats = sim:stats()
-    assert.is_true(stats.faults.fail > 0, "no 5xx was injected")
-    assert.is_true(turns.n < 50 * stats.requests, ("%d wait calls for %d requests"):format(turns.n, stats.requests))
-  end)
-
-  it("retries dropped connections through the loop: every record once", function()
-    local sim = simmod.start{"--computers", "300", "--seed", "5", "--drop-rate", "0.25"}
-    finally(function() sim:stop() end)
-    local turns = {n = 0}
-    local client <close> = cwa.new(options(sim, {wait = counting_poll(turns), page_size = 20, retries = 8,
-      backoff_base = 0.05, backoff_cap = 0.2}))
-    local results, seen = hosted({listing(client)}, 60)
-    assert_exactly_once(expected, value_of(results, seen))
-    local stats = sim:stats()
-    assert.is_true(stats.faults.drop > 0, "no connection was dropped")
-    assert.is_true(turns.n < 50 * stats.requests, ("%d wait calls for %d requests"):format(turns.n, stats.requests))
-  end)
+  -- 5xx answers and dropped connections: retried through the loop
+  for _, case in ipairs{
+    {what = "500s and 503s", flag = "--fail-rate", rate = "0.3", fault = "fail", none = "no 5xx was injected"},
+    {what = "dropped connections", flag = "--drop-rate", rate = "0.25", fault = "drop", none = "no connection was dropped"},
+  } do
+    it("retries " .. case.what .. " through the loop: every record once", function()
+      local sim = simmod.start{"--computers", "300", "--seed", "5", case.flag, case.rate}
+      finally(function() sim:stop() end)
+      local turns = {n = 0}
+      local client <close> = cwa.new(options(sim, {wait = counting_poll(turns), page_size = 20, retries = 8,
+        backoff_base = 0.05, backoff_cap = 0.2}))
+      local results, seen = hosted({listing(client)}, 60)
+      assert_exactly_once(expected, value_of(results, seen))
+      local stats = sim:stats()
+      assert.is_true(stats.faults[case.fault] > 0, case.none)
+      assert.is_true(turns.n < 50 * stats.requests, ("%d wait calls for %d requests"):format(turns.n, stats.requests))
+    end)
+  end
 
   it("refreshes a token that expires mid-listing: no record lost or repeated, logins bounded", function()
     local sim = simmod.start{"--computers", "300", "--seed", "5", "--token-ttl", "2", "--latency-ms", "120"}
