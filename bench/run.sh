@@ -1,7 +1,7 @@
 #!/bin/sh
 # `make bench` (issue 7): installs what the peers need, then runs
 # bench/driver.lua, which writes bench/results/latest.md (quick: quick.md).
-#   sh bench/run.sh [--quick]
+#   sh bench/run.sh [--quick] [--only NAME[,NAME]]   (one scenario: results/only.md)
 # Debian packages come from apt-get (CI machines start clean); node, npm and
 # the npm package connectwise-rest come from .ci/npm-tools (shared with
 # make test), into bench/node_modules. A peer whose runtime cannot be
@@ -10,12 +10,15 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
-QUICK=""
-for a in "$@"; do
-  case "$a" in
+QUICK="" ONLY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) QUICK="--quick" ;;
-    *) echo "usage: sh bench/run.sh [--quick]" >&2; exit 2 ;;
+    --only) [ $# -ge 2 ] || { echo "usage: sh bench/run.sh [--quick] [--only NAME[,NAME]]" >&2; exit 2; }
+            ONLY="--only $2"; shift ;;
+    *) echo "usage: sh bench/run.sh [--quick] [--only NAME[,NAME]]" >&2; exit 2 ;;
   esac
+  shift
 done
 
 BUILD="${CWA_BUILD:-build}"
@@ -83,7 +86,8 @@ trap 'exit 130' INT TERM
 mkdir -p bench/results
 export BENCH_PIDFILE BENCH_TMP BENCH_PYTHON CWA_BUILD="$BUILD"
 export BENCH_HAVE="$HAVE"
-lua5.4 bench/driver.lua $QUICK &
+# shellcheck disable=SC2086
+lua5.4 bench/driver.lua $QUICK $ONLY &
 driver_pid=$!
 wait "$driver_pid"
 status=$?
