@@ -8,10 +8,8 @@ local format = require "cwa.format"
 
 local q = simulator.shell_quote
 
-local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
-  .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
-  .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
-  .. "CWA_FORMAT COLUMNS http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY; "
+local cli_env = require "support.cli_env"
+local UNSET = cli_env.UNSET
   .. "export CWA_CONFIG=/nonexistent/cwa-config.lua CWA_SESSION_FILE=/nonexistent/cwa-sessions.json; "
 
 describe("cwa as a daily tool", function()

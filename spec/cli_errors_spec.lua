@@ -7,10 +7,7 @@ local report = require "cwa.cli.report"
 
 local q = simulator.shell_quote
 
-local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
-  .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
-  .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
-  .. "CWA_FORMAT COLUMNS http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY; "
+local cli_env = require "support.cli_env"
 
 -- Words of the Lua API that must not reach a user of the command line.
 local LUA_WORDS = {"set client_id", "allow_http", "ca_file", "two_factor", "totp_secret", "page_size",
@@ -34,16 +31,11 @@ describe("cwa error lines", function()
   setup(function()
     sim = simulator.start{"--computers", "20"}
     tls = simulator.start{"--computers", "5", "--tls"}
-    tmpdir = os.tmpname()
-    os.remove(tmpdir)
-    assert(os.execute("mkdir -p " .. q(tmpdir)))
+    tmpdir = cli_env.temp_dir()
     local f = assert(io.open(tmpdir .. "/config.lua", "w"))
     f:write("return {}\n")
     f:close()
-    env = UNSET .. "export CWA_CONFIG=" .. q(tmpdir .. "/config.lua")
-      .. " CONNECTWISE_AUTOMATE_SERVER=" .. q(sim.url)
-      .. " CONNECTWISE_AUTOMATE_USERNAME=integrator CONNECTWISE_AUTOMATE_PASSWORD=integrator-pass"
-      .. " CONNECTWISE_AUTOMATE_CLIENT_ID=spec PW=tech-pass; "
+    env = cli_env.integrator(sim.url, tmpdir .. "/config.lua") .. "export PW=tech-pass; "
   end)
 
   teardown(function()

@@ -11,16 +11,9 @@ local format = require "cwa.format"
 
 local q = simulator.shell_quote
 
-local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
-  .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
-  .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
-  .. "CWA_FORMAT COLUMNS NO_COLOR http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY; "
+local cli_env = require "support.cli_env"
 
-local function lines_of(text)
-  local out = {}
-  for l in text:gmatch("[^\n]+") do out[#out + 1] = l end
-  return out
-end
+local lines_of = cli_env.lines_of
 
 local function words(line)
   local out = {}
@@ -35,16 +28,11 @@ describe("cwa output", function()
 
   setup(function()
     sim = simulator.start{"--computers", "1100", "--alerts", "60", "--tickets", "30"}
-    tmpdir = os.tmpname()
-    os.remove(tmpdir)
-    assert(os.execute("mkdir -p " .. q(tmpdir)))
+    tmpdir = cli_env.temp_dir()
     local f = assert(io.open(tmpdir .. "/config.lua", "w"))
     f:write("return {}\n")
     f:close()
-    env = UNSET .. "export CWA_CONFIG=" .. q(tmpdir .. "/config.lua")
-      .. " CONNECTWISE_AUTOMATE_SERVER=" .. q(sim.url)
-      .. " CONNECTWISE_AUTOMATE_USERNAME=integrator CONNECTWISE_AUTOMATE_PASSWORD=integrator-pass"
-      .. " CONNECTWISE_AUTOMATE_CLIENT_ID=spec; "
+    env = cli_env.integrator(sim.url, tmpdir .. "/config.lua")
   end)
 
   teardown(function()

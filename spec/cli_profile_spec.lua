@@ -8,10 +8,8 @@ local cjson = require "cjson"
 local q = simulator.shell_quote
 local _ -- results a test ignores
 
-local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
-  .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
-  .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
-  .. "CWA_FORMAT COLUMNS http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY; "
+local cli_env = require "support.cli_env"
+local UNSET = cli_env.UNSET
 
 describe("cwa config", function()
   local sim, other, dir, config
@@ -19,9 +17,7 @@ describe("cwa config", function()
   setup(function()
     sim = simulator.start{"--computers", "12"}
     other = simulator.start{"--computers", "7"}
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = cli_env.temp_dir()
     config = dir .. "/config.lua"
   end)
   teardown(function()

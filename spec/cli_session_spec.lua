@@ -10,17 +10,10 @@ local cjson = require "cjson"
 local q = simulator.shell_quote
 local TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP"
 
-local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
-  .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
-  .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
-  .. "CWA_FORMAT COLUMNS XDG_STATE_HOME http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY; "
+local cli_env = require "support.cli_env"
+local UNSET = cli_env.UNSET .. "unset XDG_STATE_HOME; "
 
-local function temp_dir()
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -p " .. q(dir)))
-  return dir
-end
+local temp_dir = cli_env.temp_dir
 
 describe("cwa auth", function()
   local sim, dir, file, base

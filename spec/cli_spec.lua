@@ -13,19 +13,12 @@ local function write_file(path, text)
 end
 
 -- Variables a developer's shell may have set that would change the answers.
-local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
-  .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
-  .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
-  .. "CONNECTWISE_AUTOMATE_RATE_LIMIT CWA_FORMAT COLUMNS XDG_CONFIG_HOME "
-  .. "http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY; "
+local cli_env = require "support.cli_env"
+local UNSET = cli_env.UNSET
 
 local parse_csv = require("support.csv").read
 
-local function lines_of(text)
-  local out = {}
-  for line in text:gmatch("[^\n]+") do out[#out + 1] = line end
-  return out
-end
+local lines_of = cli_env.lines_of
 
 local function ndjson(text)
   local out = {}
@@ -38,13 +31,8 @@ describe("bin/cwa", function()
 
   setup(function()
     sim = simulator.start{"--computers", "300", "--script-ms", "100"}
-    tmpdir = os.tmpname()
-    os.remove(tmpdir)
-    assert(os.execute("mkdir -p " .. q(tmpdir)))
-    env_prefix = UNSET .. "export CWA_CONFIG=" .. q(tmpdir .. "/none.lua")
-      .. " CONNECTWISE_AUTOMATE_SERVER=" .. q(sim.url)
-      .. " CONNECTWISE_AUTOMATE_USERNAME=integrator CONNECTWISE_AUTOMATE_PASSWORD=integrator-pass"
-      .. " CONNECTWISE_AUTOMATE_CLIENT_ID=spec; "
+    tmpdir = cli_env.temp_dir()
+    env_prefix = cli_env.integrator(sim.url, tmpdir .. "/none.lua")
   end)
 
   teardown(function()

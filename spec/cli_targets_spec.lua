@@ -8,11 +8,7 @@ local cjson = require "cjson"
 local q = simulator.shell_quote
 local _ -- placeholder for results a test ignores
 
-local UNSET = "unset CONNECTWISE_AUTOMATE_SERVER CONNECTWISE_AUTOMATE_USERNAME "
-  .. "CONNECTWISE_AUTOMATE_PASSWORD CONNECTWISE_AUTOMATE_USER CONNECTWISE_AUTOMATE_PASS "
-  .. "CONNECTWISE_AUTOMATE_2FA CONNECTWISE_AUTOMATE_CLIENT_ID CONNECTWISE_AUTOMATE_AUTH "
-  .. "CONNECTWISE_AUTOMATE_RATE_LIMIT CWA_FORMAT COLUMNS XDG_CONFIG_HOME "
-  .. "http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY; "
+local cli_env = require "support.cli_env"
 
 local function ndjson(text)
   local out = {}
@@ -42,13 +38,8 @@ describe("bin/cwa targets", function()
     -- 100 ms a request: polls made one after another never overlap
     -- 400: the fleet has computers that share a name (as real fleets do)
     sim = simulator.start{"--computers", "400", "--script-ms", "600", "--latency-ms", "100"}
-    tmpdir = os.tmpname()
-    os.remove(tmpdir)
-    assert(os.execute("mkdir -p " .. q(tmpdir)))
-    env = UNSET .. "export CWA_CONFIG=" .. q(tmpdir .. "/none.lua")
-      .. " CONNECTWISE_AUTOMATE_SERVER=" .. q(sim.url)
-      .. " CONNECTWISE_AUTOMATE_USERNAME=integrator CONNECTWISE_AUTOMATE_PASSWORD=integrator-pass"
-      .. " CONNECTWISE_AUTOMATE_CLIENT_ID=spec; "
+    tmpdir = cli_env.temp_dir()
+    env = cli_env.integrator(sim.url, tmpdir .. "/none.lua")
   end)
 
   teardown(function()
