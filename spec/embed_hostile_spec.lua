@@ -668,61 +668,41 @@ describe("hosts whose wait function misbehaves #embed", function()
   -- not wait forever. client:timeout() is 0 while a waiting call could go
   -- on (each waiting call tells the client what it waits for); before the
   -- fix it was nil and A hung.
-  it("finishes a listing whose wait is resumed late while the host stepped the client", function()
-    local late = setmetatable({}, {__mode = "k"})
-    local client <close> = cwa.new(options(sim, {page_size = 20, wait = function(c)
-      local co = coroutine.running()
-      if late[co] then
-        late[co] = nil
-        cqueues.sleep(0.8)
-      end
-      return cqueues.poll(c)
-    end}))
-    local results, seen = hosted({
-      function()
-        late[coroutine.running()] = true
-        return #client:list("/Computers", {fields = {"Id"}})
-      end,
-      function()
-        local id = client:computer(1).Id
-        for _ = 1, 10 do
-          cqueues.sleep(0.05)
-          client:step()
+  for _, case in ipairs{
+    {what = "a listing", opts = {page_size = 20}, expected = 200,
+      call = function(client) return #client:list("/Computers", {fields = {"Id"}}) end},
+    {what = "a get", opts = {}, expected = 3, call = function(client) return client:computer(3).Id end},
+  } do
+    it("finishes " .. case.what .. " whose wait is resumed late while the host stepped the client", function()
+      local late = setmetatable({}, {__mode = "k"})
+      local opts = {wait = function(c)
+        local co = coroutine.running()
+        if late[co] then
+          late[co] = nil
+          cqueues.sleep(0.8)
         end
-        return id
-      end,
-    }, 10)
-    assert.are.equal(1, value_of(results, seen, 2))
-    assert.are.equal(200, value_of(results, seen, 1))
-  end)
-
-  it("finishes a get whose wait is resumed late while the host stepped the client", function()
-    local late = setmetatable({}, {__mode = "k"})
-    local client <close> = cwa.new(options(sim, {wait = function(c)
-      local co = coroutine.running()
-      if late[co] then
-        late[co] = nil
-        cqueues.sleep(0.8)
-      end
-      return cqueues.poll(c)
-    end}))
-    local results, seen = hosted({
-      function()
-        late[coroutine.running()] = true
-        return client:computer(3).Id
-      end,
-      function()
-        local id = client:computer(1).Id
-        for _ = 1, 10 do
-          cqueues.sleep(0.05)
-          client:step()
-        end
-        return id
-      end,
-    }, 10)
-    assert.are.equal(3, value_of(results, seen, 1))
-    assert.are.equal(1, value_of(results, seen, 2))
-  end)
+        return cqueues.poll(c)
+      end}
+      for k, v in pairs(case.opts) do opts[k] = v end
+      local client <close> = cwa.new(options(sim, opts))
+      local results, seen = hosted({
+        function()
+          late[coroutine.running()] = true
+          return case.call(client)
+        end,
+        function()
+          local id = client:computer(1).Id
+          for _ = 1, 10 do
+            cqueues.sleep(0.05)
+            client:step()
+          end
+          return id
+        end,
+      }, 10)
+      assert.are.equal(1, value_of(results, seen, 2))
+      assert.are.equal(case.expected, value_of(results, seen, 1))
+    end)
+  end
 
   -- The same lost wake-up from re-entry: the wait function itself calls
   -- client:computer(5), whose turns complete the outer listing's first
